@@ -1,0 +1,74 @@
+# The book's two commands are `make book` and `make test`; see README.md.
+# Everything runs inside .venv, which is (re)built from the lock when it is
+# missing or older than requirements.txt, constraints.txt or pyproject.toml.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Notebooks in reading order; `make outputs NB=chapters/01_convolution.ipynb` takes one.
+NB     ?= $(sort $(wildcard chapters/*.ipynb))
+
+# nbval in strict mode (never --nbval-lax), in this environment's kernel.
+NBVAL  := $(BIN)/python -m pytest --nbval --nbval-current-env \
+          --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+# Warnings are errors, nitpicky references, and every warning reported.
+JB_STRICT := -W -n --keep-going
+
+export PYTHONHASHSEED := 0
+# Look for kernels in .venv first, so `python3` is this environment's Python even
+# when the machine has a user-level kernel of that name.
+export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
+
+.PHONY: help env book test lint unit validate html outputs lock clean
+
+help:
+	@echo "make book     validate the notebooks, then render the book to _build/html"
+	@echo "make test     lint, unit tests, notebook validation and a strict book build"
+	@echo "make outputs  re-execute notebooks and store their outputs (NB=path for one)"
+	@echo "make lock     regenerate constraints.txt from requirements.txt"
+	@echo "make clean    remove _build (keep .venv)"
+
+env: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	    -r requirements.txt -c constraints.txt
+	@touch $@
+
+book: validate html
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+test: lint unit validate html
+	@echo "All checks passed."
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check utils tests conftest.py
+
+unit: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -p no:cacheprovider
+
+validate: $(STAMP)
+	$(NBVAL) chapters
+
+# A strict build from a clean slate, rendering the stored (validated) outputs.
+html: $(STAMP)
+	rm -rf _build/html _build/.doctrees _build/jupyter_execute
+	$(BIN)/jupyter-book build . $(JB_STRICT)
+
+outputs: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
+	    --ExecutePreprocessor.kernel_name=python3 $(NB)
+
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip compile requirements.txt --universal --python-version 3.10 \
+	    --no-emit-package cnn-fundamentals-book --no-header --no-annotate -o constraints.txt.new
+	{ sed -n '1,3p' constraints.txt; cat constraints.txt.new; } > constraints.txt.tmp
+	mv constraints.txt.tmp constraints.txt && rm -f constraints.txt.new
+
+clean:
+	rm -rf _build

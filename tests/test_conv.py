@@ -1,0 +1,155 @@
+"""utils.conv.conv2d against tf.nn.conv2d, a per-pixel reference and SciPy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import signal
+
+from utils.arithmetic import padding_amounts
+from utils.conv import conv2d
+
+
+def reference_conv2d(x, kernels, stride, pads, dilation):
+    """The definition, one output pixel at a time (slow, obviously right)."""
+    (sh, sw), (dh, dw) = stride, dilation
+    (top, bottom), (left, right) = pads
+    x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    kh, kw, _, filters = kernels.shape
+    oh = (x.shape[1] - (kh - 1) * dh - 1) // sh + 1
+    ow = (x.shape[2] - (kw - 1) * dw - 1) // sw + 1
+    out = np.zeros((x.shape[0], oh, ow, filters))
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, i * sh : i * sh + (kh - 1) * dh + 1 : dh, j * sw : j * sw + (kw - 1) * dw + 1 : dw]
+            out[:, i, j] = np.tensordot(patch, kernels, axes=([1, 2, 3], [0, 1, 2]))
+    return out
+
+
+@st.composite
+def conv_configs(draw, allow_stride_with_dilation=False):
+    """Random shapes, strides, dilations and paddings (every form conv2d accepts)."""
+    kh, kw = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    dh, dw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    sh, sw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    if not allow_stride_with_dilation and max(dh, dw) > 1:
+        sh = sw = 1  # TensorFlow's CPU conv2d rejects stride > 1 with dilation > 1
+    padding = draw(
+        st.one_of(
+            st.sampled_from(["valid", "same", "full"]),
+            st.integers(0, 3),
+            st.tuples(
+                st.tuples(st.integers(0, 3), st.integers(0, 3)),
+                st.tuples(st.integers(0, 3), st.integers(0, 3)),
+            ),
+        )
+    )
+    eff_h, eff_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    # n from just below the kernel (only fits with padding) to a few times its size
+    h = draw(st.integers(max(1, eff_h - 2), eff_h + 9))
+    w = draw(st.integers(max(1, eff_w - 2), eff_w + 9))
+    per_axis = padding if isinstance(padding, tuple) else (padding, padding)
+    if any(n + sum(padding_amounts(n, k, s, p, d)) < eff
+           for n, k, s, p, d, eff in zip((h, w), (kh, kw), (sh, sw), per_axis, (dh, dw),
+                                         (eff_h, eff_w))):
+        padding, per_axis = "same", ("same", "same")  # the kernel must fit the padded input
+    pads = tuple(
+        padding_amounts(n, k, s, p, d)
+        for n, k, s, p, d in zip((h, w), (kh, kw), (sh, sw), per_axis, (dh, dw))
+    )
+    batch, c_in, c_out = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, h, w, c_in))
+    kernels = rng.standard_normal((kh, kw, c_in, c_out))
+    return x, kernels, (sh, sw), padding, pads, (dh, dw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(conv_configs())
+def test_conv2d_equals_tensorflow(config):
+    x, kernels, stride, padding, pads, dilation = config
+    explicit = [[0, 0], list(pads[0]), list(pads[1]), [0, 0]]
+    expected = tf.nn.conv2d(x, kernels, stride, explicit, dilations=dilation).numpy()
+    if padding in ("valid", "same"):  # TensorFlow's own names give the same numbers
+        named = tf.nn.conv2d(x, kernels, stride, padding.upper(), dilations=dilation).numpy()
+        np.testing.assert_allclose(named, expected, rtol=1e-10, atol=1e-10)
+    actual = conv2d(x, kernels, stride=stride, padding=padding, dilation=dilation)
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(conv_configs(allow_stride_with_dilation=True))
+def test_conv2d_equals_the_definition(config):
+    x, kernels, stride, padding, pads, dilation = config
+    actual = conv2d(x, kernels, stride=stride, padding=padding, dilation=dilation)
+    np.testing.assert_allclose(actual, reference_conv2d(x, kernels, stride, pads, dilation),
+                               rtol=1e-9, atol=1e-9)
+
+
+def test_hand_example_and_bias():
+    x = np.array([[1, 2, 3, 0], [0, 1, 2, 3], [3, 0, 1, 2], [2, 3, 0, 1]])
+    k = np.array([[2, 0, 1], [0, 1, 2], [1, 0, 2]])
+    out = conv2d(x[None, :, :, None], k[:, :, None, None])
+    np.testing.assert_array_equal(out[0, :, :, 0], [[15, 16], [6, 15]])
+    assert out.dtype.kind == "i"  # integers in, integers out
+    with_bias = conv2d(x[None, :, :, None], k[:, :, None, None], bias=np.array([3]))
+    np.testing.assert_array_equal(with_bias[0, :, :, 0], [[18, 19], [9, 18]])
+
+
+def test_is_cross_correlation_not_flipped_convolution():
+    rng = np.random.default_rng(0)
+    image, kernel = rng.standard_normal((9, 8)), rng.standard_normal((3, 2))
+    ours = conv2d(image[None, :, :, None], kernel[:, :, None, None])[0, :, :, 0]
+    np.testing.assert_allclose(ours, signal.correlate2d(image, kernel, mode="valid"))
+    flipped = signal.convolve2d(image, kernel[::-1, ::-1], mode="valid")
+    np.testing.assert_allclose(ours, flipped)
+    assert not np.allclose(ours, signal.convolve2d(image, kernel, mode="valid"))
+
+
+def test_float32_stays_float32():
+    x = np.ones((1, 6, 6, 2), np.float32)
+    assert conv2d(x, np.ones((3, 3, 2, 4), np.float32), padding="same").dtype == np.float32
+
+
+X = np.zeros((1, 5, 5, 3))
+K = np.zeros((3, 3, 3, 2))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: conv2d(np.zeros((5, 5, 3)), K), ValueError, r"x must be a 4-D array"),
+        (lambda: conv2d(X, np.zeros((3, 3, 3))), ValueError, r"kernels must be a 4-D array"),
+        (lambda: conv2d(X, np.zeros((3, 3, 1, 2))), ValueError, r"channel mismatch.*3 channels"),
+        (lambda: conv2d(X, np.zeros((7, 3, 3, 2))), ValueError, r"kernels are larger than the padded input"),
+        (lambda: conv2d(X, K, dilation=3), ValueError, r"kernels are larger than the padded input"),
+        (lambda: conv2d(X, K, stride=0), ValueError, r"stride must be a positive int"),
+        (lambda: conv2d(X, K, stride=(1, -2)), ValueError, r"stride\[1\] must be a positive int"),
+        (lambda: conv2d(X, K, dilation=0), ValueError, r"dilation must be a positive int"),
+        (lambda: conv2d(X, K, stride=1.5), TypeError, r"stride must be a positive int"),
+        (lambda: conv2d(X, K, padding="SAMEISH"), ValueError, r"padding must be one of"),
+        (lambda: conv2d(X, K, padding=-1), ValueError, r"padding must be a non-negative int"),
+        (lambda: conv2d(X, K, padding=(1, 2)), ValueError, r"\(\(top, bottom\), \(left, right\)\)"),
+        (lambda: conv2d(X, K, bias=np.zeros(3)), ValueError, r"bias must have shape \(2,\)"),
+        (lambda: conv2d(np.array([[[["a"]]]]), K), TypeError, r"x must be a numeric array"),
+    ],
+)
+def test_bad_input_names_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_runs_on_a_full_photo_quickly():
+    import time
+
+    x = np.random.default_rng(0).random((1, 427, 640, 3), dtype=np.float32)
+    kernels = np.ones((3, 3, 3, 8), np.float32)
+    start = time.perf_counter()
+    out = conv2d(x, kernels, padding="same")
+    assert out.shape == (1, 427, 640, 8)
+    assert time.perf_counter() - start < 1.0

@@ -1,0 +1,49 @@
+"""Teaching code for *Convolutional Neural Networks, from the Ground Up*.
+
+Import this package before TensorFlow or Keras. Importing it only sets three
+environment variables, which TensorFlow reads once, when it is first imported:
+
+- ``TF_CPP_MIN_LOG_LEVEL=3`` silences TensorFlow's C++ start-up logs;
+- ``TF_ENABLE_ONEDNN_OPTS=0`` turns off oneDNN kernels, whose float rounding
+  changes between runs and machines;
+- ``KERAS_BACKEND=tensorflow`` makes Keras use TensorFlow.
+
+A value the reader has already set is kept. Nothing else happens at import:
+seeding is the explicit call :func:`setup_notebook`.
+
+Modules, one per concept:
+
+- :mod:`utils.images`: the bundled sample photos as float arrays;
+- :mod:`utils.plotting`: image grids, feature maps, arrays with their numbers;
+- :mod:`utils.arithmetic`: output sizes and padding amounts;
+- :mod:`utils.conv`: convolution from scratch in NumPy;
+- :mod:`utils.layers`: small Keras wrappers (hand-set kernels, summaries).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+__all__ = ["setup_notebook"]
+
+
+def setup_notebook(seed: int = 0) -> None:
+    """Make a notebook's results repeatable and its printed numbers short.
+
+    Seeds Python's ``random``, NumPy and TensorFlow with ``seed`` (through
+    ``keras.utils.set_random_seed``), asks TensorFlow for deterministic
+    kernels, and sets NumPy to print four decimals without scientific notation.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise TypeError(f"seed must be a non-negative int; got {seed!r}")
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    np.set_printoptions(precision=4, suppress=True)
