@@ -24,7 +24,11 @@ def reference_conv2d(x, kernels, stride, pads, dilation):
     out = np.zeros((x.shape[0], oh, ow, filters))
     for i in range(oh):
         for j in range(ow):
-            patch = x[:, i * sh : i * sh + (kh - 1) * dh + 1 : dh, j * sw : j * sw + (kw - 1) * dw + 1 : dw]
+            patch = x[
+                :,
+                i * sh : i * sh + (kh - 1) * dh + 1 : dh,
+                j * sw : j * sw + (kw - 1) * dw + 1 : dw,
+            ]
             out[:, i, j] = np.tensordot(patch, kernels, axes=([1, 2, 3], [0, 1, 2]))
     return out
 
@@ -52,9 +56,12 @@ def conv_configs(draw, allow_stride_with_dilation=False):
     h = draw(st.integers(max(1, eff_h - 2), eff_h + 9))
     w = draw(st.integers(max(1, eff_w - 2), eff_w + 9))
     per_axis = padding if isinstance(padding, tuple) else (padding, padding)
-    if any(n + sum(padding_amounts(n, k, s, p, d)) < eff
-           for n, k, s, p, d, eff in zip((h, w), (kh, kw), (sh, sw), per_axis, (dh, dw),
-                                         (eff_h, eff_w))):
+    if any(
+        n + sum(padding_amounts(n, k, s, p, d)) < eff
+        for n, k, s, p, d, eff in zip(
+            (h, w), (kh, kw), (sh, sw), per_axis, (dh, dw), (eff_h, eff_w)
+        )
+    ):
         padding, per_axis = "same", ("same", "same")  # the kernel must fit the padded input
     pads = tuple(
         padding_amounts(n, k, s, p, d)
@@ -87,8 +94,9 @@ def test_conv2d_equals_tensorflow(config):
 def test_conv2d_equals_the_definition(config):
     x, kernels, stride, padding, pads, dilation = config
     actual = conv2d(x, kernels, stride=stride, padding=padding, dilation=dilation)
-    np.testing.assert_allclose(actual, reference_conv2d(x, kernels, stride, pads, dilation),
-                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        actual, reference_conv2d(x, kernels, stride, pads, dilation), rtol=1e-9, atol=1e-9
+    )
 
 
 def test_hand_example_and_bias():
@@ -126,7 +134,11 @@ K = np.zeros((3, 3, 3, 2))
         (lambda: conv2d(np.zeros((5, 5, 3)), K), ValueError, r"x must be a 4-D array"),
         (lambda: conv2d(X, np.zeros((3, 3, 3))), ValueError, r"kernels must be a 4-D array"),
         (lambda: conv2d(X, np.zeros((3, 3, 1, 2))), ValueError, r"channel mismatch.*3 channels"),
-        (lambda: conv2d(X, np.zeros((7, 3, 3, 2))), ValueError, r"kernels are larger than the padded input"),
+        (
+            lambda: conv2d(X, np.zeros((7, 3, 3, 2))),
+            ValueError,
+            r"kernels are larger than the padded input",
+        ),
         (lambda: conv2d(X, K, dilation=3), ValueError, r"kernels are larger than the padded input"),
         (lambda: conv2d(X, K, stride=0), ValueError, r"stride must be a positive int"),
         (lambda: conv2d(X, K, stride=(1, -2)), ValueError, r"stride\[1\] must be a positive int"),

@@ -32,8 +32,12 @@ def test_activation_and_no_bias():
 
 def test_count_params_and_summary():
     model = keras.Sequential(
-        [keras.Input((28, 28, 3)), keras.layers.Conv2D(16, 3, name="conv"),
-         keras.layers.Flatten(name="flat"), keras.layers.Dense(10, name="out")],
+        [
+            keras.Input((28, 28, 3)),
+            keras.layers.Conv2D(16, 3, name="conv"),
+            keras.layers.Flatten(name="flat"),
+            keras.layers.Dense(10, name="out"),
+        ],
         name="tiny",
     )
     conv_params = (3 * 3 * 3 + 1) * 16
@@ -42,8 +46,12 @@ def test_count_params_and_summary():
     text = summary(model)
     lines = text.splitlines()
     assert lines[0] == 'Model: "tiny"'
-    assert any(line.startswith("conv (Conv2D)") and "(None, 26, 26, 16)" in line
-               and line.endswith(f"{conv_params:,}") for line in lines)
+    assert any(
+        line.startswith("conv (Conv2D)")
+        and "(None, 26, 26, 16)" in line
+        and line.endswith(f"{conv_params:,}")
+        for line in lines
+    )
     assert f"Total params: {conv_params + dense_params:,}" in lines
     assert "Non-trainable params: 0" in lines
     assert all(ord(ch) < 128 for ch in text)  # plain text, no box drawing or colour codes
@@ -53,10 +61,16 @@ def test_count_params_and_summary():
     ("call", "error", "match"),
     [
         (lambda: conv2d_layer(np.ones((3, 3, 1))), ValueError, "kernels must be a 4-D array"),
-        (lambda: conv2d_layer(np.ones((3, 3, 1, 2)), padding="full"), ValueError,
-         "padding must be 'valid' or 'same'"),
-        (lambda: conv2d_layer(np.ones((3, 3, 1, 2)), np.ones(3)), ValueError,
-         r"bias must have shape \(2,\)"),
+        (
+            lambda: conv2d_layer(np.ones((3, 3, 1, 2)), padding="full"),
+            ValueError,
+            "padding must be 'valid' or 'same'",
+        ),
+        (
+            lambda: conv2d_layer(np.ones((3, 3, 1, 2)), np.ones(3)),
+            ValueError,
+            r"bias must have shape \(2,\)",
+        ),
         (lambda: conv2d_layer(np.ones((3, 3, 1, 2)), stride=0), ValueError, "stride"),
         (lambda: apply("conv", np.ones((1, 3, 3, 1))), TypeError, "layer must be a Keras layer"),
         (lambda: apply(keras.layers.ReLU(), np.array(["a"])), TypeError, "x must be a numeric"),

@@ -52,7 +52,6 @@ def numeric_array(name: str, value: Any, ndim: int, layout: str) -> np.ndarray:
         raise TypeError(f"{name} must be a numeric array; got dtype {array.dtype}")
     if array.ndim != ndim:
         raise ValueError(
-            f"{name} must be a {ndim}-D array {layout}; got shape {array.shape} "
-            f"({array.ndim}-D)"
+            f"{name} must be a {ndim}-D array {layout}; got shape {array.shape} ({array.ndim}-D)"
         )
     return array

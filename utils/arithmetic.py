@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Union
 
 from ._checks import non_negative_int, positive_int
 
 #: What a ``padding`` argument may be: a name, zeros per side, or (before, after).
-Padding = Union[str, int, tuple[int, int]]
+Padding = str | int | tuple[int, int]
 
 PADDING_NAMES = ("valid", "same", "full")
 
@@ -89,8 +88,7 @@ def padding_amounts(
             non_negative_int("padding[1] (after)", padding[1]),
         )
     raise TypeError(
-        f"padding must be one of {PADDING_NAMES}, an int or a (before, after) pair; "
-        f"got {padding!r}"
+        f"padding must be one of {PADDING_NAMES}, an int or a (before, after) pair; got {padding!r}"
     )
 
 

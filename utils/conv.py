@@ -29,8 +29,7 @@ def _padding_2d(
         per_axis = padding
         if not all(isinstance(p, (tuple, list)) for p in per_axis):
             raise ValueError(
-                "padding as a sequence must be ((top, bottom), (left, right)); "
-                f"got {padding!r}"
+                f"padding as a sequence must be ((top, bottom), (left, right)); got {padding!r}"
             )
     else:
         per_axis = (padding, padding)

@@ -104,9 +104,7 @@ def summary(model: keras.Model) -> str:
             shape = str(tuple(layer.output.shape))
         except (AttributeError, ValueError):
             shape = "?"
-        rows.append(
-            (f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params():,}")
-        )
+        rows.append((f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params():,}"))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
 
     def line(row: tuple[str, str, str]) -> str:

@@ -17,7 +17,13 @@ from matplotlib.patches import Rectangle
 
 from ._checks import numeric_array, positive_int
 
-__all__ = ["show_array", "show_convolution_step", "show_feature_maps", "show_images"]
+__all__ = [
+    "contrast_limits",
+    "show_array",
+    "show_convolution_step",
+    "show_feature_maps",
+    "show_images",
+]
 
 #: Colour of the sliding window and of the output cell it produces.
 WINDOW_COLOR = "#d62728"
@@ -60,6 +66,19 @@ def _as_image_list(images: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray
     return result
 
 
+def contrast_limits(image: np.ndarray, percent: float = 1.0) -> tuple[float, float]:
+    """Display range of a single-channel image: its ``percent`` and ``100 - percent`` percentiles.
+
+    A few extreme values (a bright edge, a ReLU map that is mostly zero) would
+    otherwise squeeze everything else into one shade. Falls back to the full
+    range when the percentiles coincide.
+    """
+    low, high = np.percentile(image, [percent, 100 - percent])
+    if high <= low:
+        low, high = float(np.min(image)), float(np.max(image))
+    return float(low), float(high)
+
+
 def show_images(
     images: np.ndarray | Sequence[np.ndarray],
     titles: Sequence[str] | None = None,
@@ -72,7 +91,7 @@ def show_images(
     """Show images side by side, in rows of ``ncols``.
 
     RGB images are shown as they are (values in [0, 1]); single-channel
-    images in ``cmap``, each scaled from its own minimum to its maximum.
+    images in ``cmap``, each with its own :func:`contrast_limits`.
     """
     images = _as_image_list(images)
     if titles is not None and len(titles) != len(images):
@@ -85,7 +104,8 @@ def show_images(
         if image.ndim == 3:
             ax.imshow(np.clip(image, 0, 1))
         else:
-            ax.imshow(image, cmap=cmap)
+            low, high = contrast_limits(image)
+            ax.imshow(image, cmap=cmap, vmin=low, vmax=high)
         if titles is not None:
             ax.set_title(titles[i])
     if suptitle:
@@ -105,8 +125,8 @@ def show_feature_maps(
     """Show the channels of one feature map ``(height, width, channels)`` as images.
 
     A batch of one, ``(1, height, width, channels)``, is accepted too. Each
-    channel is scaled from its own minimum to its maximum, so weak and strong
-    responses are both visible; the title of each panel is its channel index.
+    channel gets its own :func:`contrast_limits`, so weak and strong responses
+    are both visible; the title of each panel is its channel index.
     """
     maps = np.asarray(maps)
     if maps.ndim == 4 and maps.shape[0] == 1:
@@ -121,7 +141,8 @@ def show_feature_maps(
     aspect = maps.shape[0] / maps.shape[1]
     fig.set_size_inches(size * ncols, size * aspect * math.ceil(len(channels) / ncols) + 0.6)
     for ax, c in zip(axes.flat, channels):
-        ax.imshow(maps[..., c], cmap=cmap)
+        low, high = contrast_limits(maps[..., c])
+        ax.imshow(maps[..., c], cmap=cmap, vmin=low, vmax=high)
         ax.set_title(f"channel {c}", fontsize=9)
     if suptitle:
         fig.suptitle(suptitle)
@@ -163,8 +184,15 @@ def show_array(
             continue
         red, green, blue, _ = colormap(norm(value))
         dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
-        ax.text(c, r, fmt.format(value), ha="center", va="center", fontsize=10,
-                color="white" if dark else "black")
+        ax.text(
+            c,
+            r,
+            fmt.format(value),
+            ha="center",
+            va="center",
+            fontsize=10,
+            color="white" if dark else "black",
+        )
     ax.set_xticks(np.arange(-0.5, a.shape[1], 1), minor=True)
     ax.set_yticks(np.arange(-0.5, a.shape[0], 1), minor=True)
     ax.grid(which="minor", color="0.6", linewidth=0.8)
@@ -204,15 +232,23 @@ def show_convolution_step(
     top, left = row * stride, col * stride
     window = x[top : top + kh, left : left + kw]
     out = np.array(
-        [[np.sum(x[i * stride : i * stride + kh, j * stride : j * stride + kw] * kernel)
-          for j in range(ow)] for i in range(oh)]
+        [
+            [
+                np.sum(x[i * stride : i * stride + kh, j * stride : j * stride + kw] * kernel)
+                for j in range(ow)
+            ]
+            for i in range(oh)
+        ]
     )
     done = np.arange(oh * ow).reshape(oh, ow) <= row * ow + col
 
     cell = 0.5  # inches per cell, the same in all three panels
     fig, axes = plt.subplots(
-        1, 3, figsize=(cell * (x.shape[1] + kw + ow) + 1.6, cell * x.shape[0] + 1.0),
-        layout="constrained", gridspec_kw={"width_ratios": [x.shape[1], kw, ow]},
+        1,
+        3,
+        figsize=(cell * (x.shape[1] + kw + ow) + 1.6, cell * x.shape[0] + 1.0),
+        layout="constrained",
+        gridspec_kw={"width_ratios": [x.shape[1], kw, ow]},
     )
     show_array(x, axes[0], title="input", highlight=(top, left, kh, kw))
     show_array(kernel, axes[1], title="kernel", cmap="Oranges" if kernel.min() >= 0 else "PuOr_r")

@@ -1,0 +1,237 @@
+"""Hygiene of the chapters, and proof that nbval's strict validation can fail.
+
+Every notebook must be listed in _toc.yml (and every entry must exist), have
+exactly one H1, import `utils` before TensorFlow/Keras, be executed top to
+bottom with its outputs stored (no errors, nothing on stderr) and load no data
+over the network.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from nbval.plugin import get_sanitize_patterns
+
+from tests.conftest import REPO
+
+CHAPTERS = sorted((REPO / "chapters").glob("*.ipynb"))
+SANITIZER = REPO / "tests" / "nbval_sanitize.cfg"
+
+IMPORT_UTILS = re.compile(r"^\s*(import utils\b|from utils\b)", re.MULTILINE)
+IMPORT_TF = re.compile(r"^\s*(import|from)\s+(tensorflow|keras)\b", re.MULTILINE)
+# Ways of loading data or weights over the network that a notebook must not use.
+NETWORK_LOADERS = {
+    "Keras data sets": re.compile(r"\b(keras|tf)\.datasets\b|\bfrom keras(\.\w+)* import datasets"),
+    "keras get_file": re.compile(r"\bget_file\s*\("),
+    "scikit-learn fetchers": re.compile(r"\bfetch_\w+\s*\("),
+    "TensorFlow Datasets / Hub": re.compile(r"\b(tensorflow_datasets|tensorflow_hub|tfds)\b"),
+    "pretrained weights": re.compile(r"weights\s*=\s*['\"]imagenet['\"]"),
+    "HTTP clients": re.compile(r"\b(urllib\.request|urlopen|requests\.get|wget|curl)\b"),
+    "URLs": re.compile(r"https?://"),
+}
+
+
+def toc_files() -> list[str]:
+    """Every `file:` entry of _toc.yml, in order."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return files
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def code_cells(nb) -> list:
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "chapters/ has no notebooks"
+
+
+def test_every_notebook_is_in_the_toc_and_every_entry_exists():
+    entries = toc_files()
+    listed = {entry for entry in entries if entry.startswith("chapters/")}
+    on_disk = {f"chapters/{path.stem}" for path in CHAPTERS}
+    assert on_disk - listed == set(), "notebooks missing from _toc.yml"
+    for entry in entries:
+        matches = [REPO / f"{entry}{suffix}" for suffix in ("", ".ipynb", ".md")]
+        assert any(path.is_file() for path in matches), f"_toc.yml entry {entry!r} has no file"
+
+
+def test_chapters_are_numbered_in_reading_order():
+    chapter_entries = [entry for entry in toc_files() if entry.startswith("chapters/")]
+    assert chapter_entries == sorted(chapter_entries)
+    for path in CHAPTERS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+class TestNotebook:
+    def test_is_valid_nbformat_with_a_python3_kernel(self, path):
+        nb = read(path)
+        nbformat.validate(nb)
+        assert nb.metadata.kernelspec.name == "python3"
+        assert nb.metadata.kernelspec.language == "python"
+
+    def test_has_exactly_one_h1_and_it_opens_the_notebook(self, path):
+        nb = read(path)
+        h1 = []
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "markdown":
+                continue
+            text = re.sub(r"^(```|~~~).*?^\1", "", cell.source, flags=re.MULTILINE | re.DOTALL)
+            h1 += [(index, line) for line in text.splitlines() if re.match(r"#\s", line)]
+        assert len(h1) == 1, f"expected one H1, found {h1}"
+        assert h1[0][0] == 0, "the H1 must be in the first cell"
+
+    def test_imports_utils_before_tensorflow_or_keras(self, path):
+        source = "\n".join(cell.source for cell in code_cells(read(path)))
+        first_utils = IMPORT_UTILS.search(source)
+        first_tf = IMPORT_TF.search(source)
+        assert first_utils, "the notebook never imports utils"
+        assert first_tf is None or first_utils.start() < first_tf.start(), (
+            "utils must be imported before TensorFlow/Keras"
+        )
+        assert "setup_notebook(" in source, "the notebook must seed with utils.setup_notebook"
+
+    def test_is_executed_top_to_bottom_with_outputs_stored(self, path):
+        cells = [cell for cell in code_cells(read(path)) if cell.source.strip()]
+        counts = [cell.execution_count for cell in cells]
+        assert counts == list(range(1, len(cells) + 1)), (
+            f"execution counts {counts}: run `make outputs NB={path.relative_to(REPO)}`"
+        )
+        assert sum(len(cell.outputs) for cell in cells) > 0, "no outputs are stored"
+
+    def test_stored_outputs_have_no_errors_or_stderr(self, path):
+        for index, cell in enumerate(read(path).cells):
+            for output in cell.get("outputs", []):
+                assert output.output_type != "error", f"cell {index} stored an error"
+                assert output.get("name") != "stderr", (
+                    f"cell {index} wrote to stderr: {output.text[:200]!r}"
+                )
+
+    def test_loads_nothing_over_the_network(self, path):
+        source = "\n".join(cell.source for cell in code_cells(read(path)))
+        for what, pattern in NETWORK_LOADERS.items():
+            match = pattern.search(source)
+            assert match is None, f"{what}: {match.group(0)!r}"
+
+    def test_trains_quietly(self, path):
+        source = "\n".join(cell.source for cell in code_cells(read(path)))
+        for call in re.finditer(r"\.(fit|evaluate|predict)\(", source):
+            tail = source[call.end() : call.end() + 400]
+            assert "verbose=0" in tail, f"{call.group(0)} without verbose=0"
+        assert ".summary()" not in source, "print summaries with utils.layers.summary"
+
+
+def test_every_sanitizer_rule_loads():
+    text = SANITIZER.read_text()
+    assert text.isascii()
+    regex_lines = [line for line in text.splitlines() if line.startswith("regex:")]
+    patterns = get_sanitize_patterns(text)
+    assert regex_lines and len(patterns) == len(regex_lines), (
+        "a regex: line is not followed by a 'replace: ' line nbval can read"
+    )
+    for regex, replacement in patterns:
+        re.compile(regex)
+        assert replacement.strip(), f"rule {regex!r} has an empty replacement"
+    # And the rules do what they say.
+    sample = "<object at 0x7f3a2b1c9d40>"
+    for regex, replacement in patterns:
+        sample = re.sub(regex, replacement, sample)
+    assert sample == "<object at 0xADDRESS>"
+
+
+# --- nbval's strict mode really fails on a changed output -------------------------
+
+SELFTEST_CELLS = [
+    "import utils\n\nutils.setup_notebook(seed=0)\nimport numpy as np",
+    "print(np.arange(4).sum())",
+    "np.round(np.random.default_rng(0).random(3), 4)",
+]
+
+
+@pytest.fixture(scope="module")
+def executed_notebook():
+    """A tiny notebook executed the way `make outputs` does, inside the repository.
+
+    It must live under the repository root so that conftest.py and the
+    sanitizer apply exactly as they do to chapters/.
+    """
+    folder = REPO / "_build" / "nbval-selftest"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    path = folder / "selftest.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in SELFTEST_CELLS]
+    nbformat.write(nb, path)
+    subprocess.run(
+        ["make", "--no-print-directory", "outputs", f"NB={path}"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    yield path
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def validate(path: Path) -> subprocess.CompletedProcess:
+    """`make validate` on one notebook: the exact command that checks chapters/."""
+    return subprocess.run(
+        ["make", "--no-print-directory", "validate", f"NOTEBOOKS={path}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_nbval_passes_an_untouched_notebook(executed_notebook):
+    result = validate(executed_notebook)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "3 passed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("cell", "field", "old", "new"),
+    [(1, "text", "6", "7"), (2, "data", "0.637", "0.638")],
+    ids=["stdout", "execute_result"],
+)
+def test_nbval_fails_when_a_stored_output_is_edited(
+    executed_notebook, tmp_path, cell, field, old, new
+):
+    nb = read(executed_notebook)
+    output = nb.cells[cell].outputs[0]
+    if field == "text":
+        assert old in output.text
+        output.text = output.text.replace(old, new)
+    else:
+        assert old in output.data["text/plain"]
+        output.data["text/plain"] = output.data["text/plain"].replace(old, new)
+    edited = executed_notebook.with_name(f"edited_{field}.ipynb")
+    nbformat.write(nb, edited)
+    result = validate(edited)
+    assert result.returncode != 0
+    assert "Cell outputs differ" in result.stdout
+    assert "1 failed" in result.stdout
