@@ -13,22 +13,23 @@ from typing import Any
 import numpy as np
 
 
+def _int_at_least(name: str, value: Any, minimum: int, kind: str) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a {kind} int; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be a {kind} int (>= {minimum}); got {value}")
+    return int(value)
+
+
 def positive_int(name: str, value: Any) -> int:
     """Return ``value`` as an int, or raise if it is not an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int; got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int (>= 1); got {value}")
-    return int(value)
+    return _int_at_least(name, value, 1, "positive")
 
 
 def non_negative_int(name: str, value: Any) -> int:
     """Return ``value`` as an int, or raise if it is not an integer >= 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a non-negative int; got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be a non-negative int (>= 0); got {value}")
-    return int(value)
+    return _int_at_least(name, value, 0, "non-negative")
 
 
 def positive_pair(name: str, value: Any) -> tuple[int, int]:
