@@ -12,6 +12,7 @@ from __future__ import annotations
 UNCOMPARED_MIME_TYPES = (
     "image/png",
     "image/jpeg",
+    "image/gif",
     "image/svg+xml",
     "application/vnd.jupyter.widget-view+json",
     "application/vnd.jupyter.widget-state+json",

@@ -1,7 +1,14 @@
-"""utils.arithmetic: padding amounts and output sizes along one axis."""
+"""utils.arithmetic: padding amounts and output sizes, proven against Keras.
+
+The property tests run well over a thousand random configurations (even
+kernels, strides larger than the kernel, dilation, inputs just as large as
+the kernel) through Keras Conv2D, ZeroPadding2D, MaxPool2D, AveragePooling2D
+and tf.nn.conv2d with explicit padding, and through utils.conv.conv2d.
+"""
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -9,11 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from utils.arithmetic import (
+    conv_output_shape,
     conv_output_size,
     effective_kernel_size,
     padding_amounts,
+    padding_amounts_2d,
+    pool_output_shape,
+    pool_output_size,
     same_padding,
 )
+from utils.conv import conv2d
+from utils.layers import apply, conv2d_layer
 
 
 def test_worked_examples():
@@ -88,3 +101,111 @@ def test_padding_forms():
     assert padding_amounts(5, 3, padding=2) == (2, 2)
     assert padding_amounts(5, 3, padding=(0, 2)) == (0, 2)
     assert padding_amounts(5, 3, padding="full", dilation=2) == (4, 4)
+
+
+# --- The formulas against what Keras and TensorFlow really do ---------------------------
+
+
+@st.composite
+def geometries(draw):
+    """Sizes near the kernel, even kernels, strides above the kernel size, dilation."""
+    kh, kw = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    dilation = draw(st.sampled_from([(1, 1), (1, 1), (2, 1), (1, 3), (2, 2)]))
+    if dilation == (1, 1):
+        stride = (draw(st.integers(1, 7)), draw(st.integers(1, 7)))  # may exceed the kernel
+    else:
+        stride = (1, 1)  # TensorFlow's CPU kernels do not combine stride and dilation
+    eff = ((kh - 1) * dilation[0] + 1, (kw - 1) * dilation[1] + 1)
+    h = draw(st.integers(eff[0], eff[0] + 12))  # from exactly the kernel size upwards
+    w = draw(st.integers(eff[1], eff[1] + 12))
+    return (h, w), (kh, kw), stride, dilation
+
+
+@settings(max_examples=1000, deadline=None)
+@given(geometry=geometries(), padding=st.sampled_from(["valid", "same"]), seed=st.integers(0, 999))
+def test_conv_arithmetic_matches_keras_conv2d(geometry, padding, seed):
+    size, kernel_size, stride, dilation = geometry
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((1, *size, 2)).astype(np.float32)
+    kernels = rng.standard_normal((*kernel_size, 2, 2)).astype(np.float32)
+    layer = conv2d_layer(kernels, stride=stride, padding=padding, dilation=dilation)
+    expected = apply(layer, x)  # what Keras Conv2D computes
+    assert expected.shape[1:3] == conv_output_shape(size, kernel_size, stride, padding, dilation)
+    pads = padding_amounts_2d(size, kernel_size, stride, padding, dilation)
+    explicit = tf.nn.conv2d(x, kernels, stride, [[0, 0], *pads, [0, 0]], dilations=dilation)
+    np.testing.assert_allclose(explicit.numpy(), expected, rtol=1e-5, atol=1e-5)
+    ours = conv2d(x, kernels, stride=stride, padding=padding, dilation=dilation)
+    np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    geometry=geometries(),
+    padding=st.one_of(
+        st.sampled_from(["full"]),
+        st.integers(0, 3),
+        st.tuples(
+            st.tuples(st.integers(0, 3), st.integers(0, 3)),
+            st.tuples(st.integers(0, 3), st.integers(0, 3)),
+        ),
+    ),
+)
+def test_explicit_padding_matches_zeropadding2d_then_valid(geometry, padding):
+    size, kernel_size, stride, dilation = geometry
+    pads = padding_amounts_2d(size, kernel_size, stride, padding, dilation)
+    kernels = np.ones((*kernel_size, 1, 1), np.float32)
+    model = keras.Sequential(
+        [keras.layers.ZeroPadding2D(pads), conv2d_layer(kernels, stride=stride, dilation=dilation)]
+    )
+    x = np.random.default_rng(0).standard_normal((1, *size, 1)).astype(np.float32)
+    expected = apply(model, x)
+    assert expected.shape[1:3] == conv_output_shape(size, kernel_size, stride, padding, dilation)
+    ours = conv2d(x, kernels, stride=stride, padding=padding, dilation=dilation)
+    np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    size=st.tuples(st.integers(1, 20), st.integers(1, 20)),
+    pool=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+    stride=st.one_of(st.none(), st.tuples(st.integers(1, 6), st.integers(1, 6))),
+    padding=st.sampled_from(["valid", "same"]),
+)
+def test_pool_arithmetic_matches_keras_pooling(size, pool, stride, padding):
+    if padding == "valid" and (size[0] < pool[0] or size[1] < pool[1]):
+        with pytest.raises(ValueError, match="pool_size does not fit"):
+            pool_output_shape(size, pool, stride, padding)
+        return
+    x = np.random.default_rng(0).standard_normal((1, *size, 1)).astype(np.float32)
+    expected_shape = pool_output_shape(size, pool, stride, padding)
+    for layer in (keras.layers.MaxPool2D, keras.layers.AveragePooling2D):
+        out = apply(layer(pool_size=pool, strides=stride, padding=padding), x)
+        assert out.shape[1:3] == expected_shape, layer.__name__
+    if padding == "same":  # the split: pad with -inf where same_padding says, then 'valid'
+        steps = pool if stride is None else stride
+        pads = [same_padding(n, k, s) for n, k, s in zip(size, pool, steps)]
+        padded = np.pad(x, [(0, 0), *pads, (0, 0)], constant_values=-np.inf)
+        valid = tf.nn.max_pool2d(padded, pool, steps, "VALID").numpy()
+        keras_max = apply(keras.layers.MaxPool2D(pool, stride, padding="same"), x)
+        np.testing.assert_array_equal(valid, keras_max)
+
+
+def test_strict_explains_the_remainder():
+    assert conv_output_size(7, 3, stride=2, strict=True) == 3  # (7 - 3) / 2 exact
+    with pytest.raises(ValueError, match=r"stride 2 does not divide .* = 3 \(remainder 1\)"):
+        conv_output_size(6, 3, stride=2, strict=True)
+    assert conv_output_size(6, 3, stride=2) == 2  # Keras floors
+    with pytest.raises(ValueError, match="remainder 1"):
+        pool_output_size(427, 3, strict=True)  # (427 - 3) / 3 = 141 remainder 1
+    assert pool_output_size(427, 2) == 213  # (427 - 2) // 2 + 1
+
+
+def test_two_dimensional_forms():
+    assert conv_output_shape((427, 640), 3, stride=2, padding="same") == (214, 320)
+    assert conv_output_shape(5, (3, 1), padding=((1, 1), (0, 0))) == (5, 5)
+    assert pool_output_shape((427, 640), 2) == (213, 320)
+    assert padding_amounts_2d((5, 6), 2, stride=(1, 2), padding="same") == ((0, 1), (0, 0))
+    with pytest.raises(ValueError, match=r"\(\(top, bottom\), \(left, right\)\)"):
+        conv_output_shape(5, 3, padding=(1, 2))
+    with pytest.raises(ValueError, match=r"kernel_size must be an int or a \(height, width\)"):
+        conv_output_shape(5, (3, 3, 3))

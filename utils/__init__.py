@@ -17,7 +17,8 @@ Modules, one per concept:
 - :mod:`utils.plotting`: image grids, feature maps, arrays with their numbers;
 - :mod:`utils.arithmetic`: output sizes and padding amounts;
 - :mod:`utils.conv`: convolution from scratch in NumPy;
-- :mod:`utils.layers`: small Keras wrappers (hand-set kernels, summaries).
+- :mod:`utils.layers`: small Keras wrappers (hand-set kernels, summaries);
+- :mod:`utils.animation`: sliding-window animations and an interactive explorer.
 """
 
 from __future__ import annotations

@@ -98,15 +98,23 @@ def conv_output_size(
     stride: int = 1,
     padding: Padding = "valid",
     dilation: int = 1,
+    *,
+    strict: bool = False,
 ) -> int:
     """Output length of a convolution along one axis, as Keras computes it.
 
     ``floor((n + p_before + p_after - k_eff) / s) + 1``; without padding and
     stride this is ``n - k + 1``. Raises ``ValueError`` when the (padded) input
     is shorter than the kernel, instead of returning 0 or a negative size.
+
+    The classic formula ``OH = (H + 2P - FH) / S + 1`` assumes the division is
+    exact. With ``strict=True`` a remainder raises a ``ValueError`` that says
+    how many padded positions at the end no window reaches; by default the
+    result is floored, as Keras and TensorFlow do.
     """
     n = positive_int("n", n)
-    before, after = padding_amounts(n, kernel_size, stride, padding, dilation)
+    s = positive_int("stride", stride)
+    before, after = padding_amounts(n, kernel_size, s, padding, dilation)
     k_eff = effective_kernel_size(kernel_size, dilation)
     padded = n + before + after
     if padded < k_eff:
@@ -115,4 +123,123 @@ def conv_output_size(
             f"(kernel_size={kernel_size}, dilation={dilation}) but the padded input "
             f"has only {padded} (n={n}, padding={padding!r})"
         )
-    return (padded - k_eff) // stride + 1
+    remainder = (padded - k_eff) % s
+    if strict and remainder:
+        left_over = "1 position is" if remainder == 1 else f"{remainder} positions are"
+        raise ValueError(
+            f"stride {s} does not divide n + p_before + p_after - k_eff = "
+            f"{n} + {before} + {after} - {k_eff} = {padded - k_eff} "
+            f"(remainder {remainder}): after the last full step, {left_over} left over "
+            f"at the end and never covered by a window. Keras floors the size to "
+            f"{(padded - k_eff) // s + 1}. To make the division exact, add "
+            f"{s - remainder} or remove {remainder} in total padding, or choose a stride "
+            f"that divides {padded - k_eff}"
+        )
+    return (padded - k_eff) // s + 1
+
+
+def pool_output_size(
+    n: int,
+    pool_size: int,
+    stride: int | None = None,
+    padding: Padding = "valid",
+    *,
+    strict: bool = False,
+) -> int:
+    """Output length of a pooling layer along one axis, as Keras computes it.
+
+    Pooling slides a window exactly like a convolution, so the arithmetic is
+    :func:`conv_output_size` with ``kernel_size = pool_size``. As in Keras
+    ``MaxPool2D``/``AveragePooling2D``, the stride defaults to the pool size:
+    ``floor((n - k) / k) + 1`` for 'valid' and ``ceil(n / s)`` for 'same'.
+    """
+    stride = pool_size if stride is None else stride
+    try:
+        return conv_output_size(n, pool_size, stride, padding, strict=strict)
+    except (ValueError, TypeError) as error:
+        raise type(error)(str(error).replace("kernel_size", "pool_size")) from None
+
+
+def _pair(name: str, value: int | tuple[int, int]) -> tuple[int, int]:
+    """``(height, width)`` from an int or a pair (values are checked later)."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or a (height, width) pair; got {value!r}")
+        return value[0], value[1]
+    return value, value
+
+
+def padding_amounts_2d(
+    size: int | tuple[int, int],
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] = 1,
+    padding: Padding | tuple = "valid",
+    dilation: int | tuple[int, int] = 1,
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``((top, bottom), (left, right))``: :func:`padding_amounts` on each axis.
+
+    ``padding`` is a name or an int for both axes, or per-axis pairs
+    ``((top, bottom), (left, right))``. Sizes may be ints or (height, width).
+    """
+    if isinstance(padding, (tuple, list)):
+        if len(padding) != 2 or not all(isinstance(p, (tuple, list)) for p in padding):
+            raise ValueError(
+                f"padding as a sequence must be ((top, bottom), (left, right)); got {padding!r}"
+            )
+        per_axis = padding
+    else:
+        per_axis = (padding, padding)
+    args = [
+        _pair(name, value)
+        for name, value in (
+            ("size", size),
+            ("kernel_size", kernel_size),
+            ("stride", stride),
+            ("dilation", dilation),
+        )
+    ]
+    (h, w), (kh, kw), (sh, sw), (dh, dw) = args
+    return (
+        padding_amounts(h, kh, sh, per_axis[0], dh),
+        padding_amounts(w, kw, sw, per_axis[1], dw),
+    )
+
+
+def conv_output_shape(
+    size: int | tuple[int, int],
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] = 1,
+    padding: Padding | tuple = "valid",
+    dilation: int | tuple[int, int] = 1,
+    *,
+    strict: bool = False,
+) -> tuple[int, int]:
+    """``(out_height, out_width)``: :func:`conv_output_size` on each axis.
+
+    Every size argument is an int (both axes) or a ``(height, width)`` pair;
+    ``padding`` as in :func:`padding_amounts_2d`.
+    """
+    pads = padding_amounts_2d(size, kernel_size, stride, padding, dilation)
+    (h, w), (kh, kw) = _pair("size", size), _pair("kernel_size", kernel_size)
+    (sh, sw), (dh, dw) = _pair("stride", stride), _pair("dilation", dilation)
+    return (
+        conv_output_size(h, kh, sh, pads[0], dh, strict=strict),
+        conv_output_size(w, kw, sw, pads[1], dw, strict=strict),
+    )
+
+
+def pool_output_shape(
+    size: int | tuple[int, int],
+    pool_size: int | tuple[int, int] = 2,
+    stride: int | tuple[int, int] | None = None,
+    padding: str = "valid",
+    *,
+    strict: bool = False,
+) -> tuple[int, int]:
+    """``(out_height, out_width)`` of a Keras pooling layer: :func:`pool_output_size` per axis."""
+    (h, w), (kh, kw) = _pair("size", size), _pair("pool_size", pool_size)
+    (sh, sw) = (kh, kw) if stride is None else _pair("stride", stride)
+    return (
+        pool_output_size(h, kh, sh, padding, strict=strict),
+        pool_output_size(w, kw, sw, padding, strict=strict),
+    )

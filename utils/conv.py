@@ -12,31 +12,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import numeric_array, positive_pair
-from .arithmetic import Padding, effective_kernel_size, padding_amounts
+from .arithmetic import Padding, effective_kernel_size, padding_amounts_2d
 
 __all__ = ["conv2d"]
-
-
-def _padding_2d(
-    padding: Padding | tuple, sizes: tuple[int, int], kernel: tuple[int, int], stride, dilation
-) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Per-axis ``(before, after)`` padding for the height and width axes.
-
-    ``padding`` is a name or an int for both axes, or a pair of per-axis
-    values ``((top, bottom), (left, right))``.
-    """
-    if isinstance(padding, (tuple, list)) and len(padding) == 2:
-        per_axis = padding
-        if not all(isinstance(p, (tuple, list)) for p in per_axis):
-            raise ValueError(
-                f"padding as a sequence must be ((top, bottom), (left, right)); got {padding!r}"
-            )
-    else:
-        per_axis = (padding, padding)
-    return tuple(
-        padding_amounts(n, k, s, p, d)
-        for n, k, s, p, d in zip(sizes, kernel, stride, per_axis, dilation)
-    )
 
 
 def conv2d(
@@ -94,7 +72,9 @@ def conv2d(
         if bias.shape[0] != filters:
             raise ValueError(f"bias must have shape ({filters},), one per filter; got {bias.shape}")
 
-    (top, bottom), (left, right) = _padding_2d(padding, x.shape[1:3], (kh, kw), stride, dilation)
+    (top, bottom), (left, right) = padding_amounts_2d(
+        x.shape[1:3], (kh, kw), stride, padding, dilation
+    )
     eff_h = effective_kernel_size(kh, dilation[0])
     eff_w = effective_kernel_size(kw, dilation[1])
     padded_h, padded_w = x.shape[1] + top + bottom, x.shape[2] + left + right

@@ -1,0 +1,543 @@
+"""Sliding-window pictures and animations of a 2-D convolution.
+
+The classic animations of Dumoulin and Visin's *A guide to convolution
+arithmetic* (no padding, 'same', 'full', stride, dilation), drawn by our own
+code from the functions of :mod:`utils.arithmetic`, so the pictures and the
+tested formulas cannot disagree. Along each axis:
+
+- a dilated kernel covers ``k_eff = d(k - 1) + 1`` input positions
+  (:func:`~utils.arithmetic.effective_kernel_size`);
+- the input gets ``before`` and ``after`` zeros
+  (:func:`~utils.arithmetic.padding_amounts`);
+- the output has ``floor((n + before + after - k_eff) / s) + 1`` positions
+  (:func:`~utils.arithmetic.conv_output_size`);
+- output position ``i`` reads the padded input cells ``i*s + a*d`` for
+  ``a = 0, ..., k - 1``: its window starts at padded cell ``i*s``.
+
+Cells are in padded-input coordinates: cell ``(row, col)`` of the padded
+input is the unit square with its top-left corner at ``x = col, y = row``.
+
+- :func:`draw_convolution_geometry`: one step as a static figure;
+- :func:`animate_convolution`: every step, as a matplotlib animation;
+- :func:`to_gif` and :func:`show_animation`: that animation as a looping GIF,
+  which a notebook stores as ``image/gif``;
+- :func:`conv_explorer`: sliders for ``n, f, p, s, d`` (needs ipywidgets).
+
+Nothing here changes matplotlib's global settings.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.collections import PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from PIL import Image as PILImage
+
+from ._checks import non_negative_int, positive_int, positive_pair
+from .arithmetic import Padding, conv_output_size, effective_kernel_size, padding_amounts
+from .plotting import WINDOW_COLOR
+
+if TYPE_CHECKING:
+    from IPython.display import Image
+    from ipywidgets import VBox
+
+__all__ = [
+    "CLASSIC_ANIMATIONS",
+    "animate_convolution",
+    "conv_explorer",
+    "draw_convolution_geometry",
+    "show_animation",
+    "to_gif",
+]
+
+#: The five animations of the Padding and Stride chapters, as keyword
+#: arguments of :func:`animate_convolution` and :func:`show_animation`.
+CLASSIC_ANIMATIONS: dict[str, dict[str, Any]] = {
+    "no_padding": {"n": 4, "kernel_size": 3},
+    "same_padding": {"n": 5, "kernel_size": 3, "padding": "same"},
+    "full_padding": {"n": 5, "kernel_size": 3, "padding": "full"},
+    "stride_2": {"n": 5, "kernel_size": 3, "stride": 2, "padding": 1},
+    "dilation_2": {"n": 7, "kernel_size": 3, "dilation": 2},
+}
+
+CELL_INCHES = 0.4  # side of one cell, the same in both panels
+GIF_DPI = 80
+
+INPUT_COLOR = "#c6dbef"  # light blue, as utils.plotting's "Blues"
+INPUT_EDGE = "#4a84b8"
+PADDING_EDGE = "0.55"
+OUTPUT_DONE = "#99d8c9"  # teal: computed outputs
+OUTPUT_CURRENT = "#2ca25f"  # the output being computed (outlined in WINDOW_COLOR)
+OUTPUT_EDGE = "#2a7f6f"
+PENDING_EDGE = "0.7"
+
+_MARGIN = 0.12  # cells of blank space around each grid, so outlines are not clipped
+_SIDE, _GAP, _TOP, _BOTTOM = 0.2, 0.55, 0.85, 0.12  # inches around and between panels
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Sizes of one 2-D convolution, per axis as ``(height, width)`` pairs."""
+
+    n: tuple[int, int]
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    pad: tuple[tuple[int, int], tuple[int, int]]  # (before, after) for rows, then columns
+    k_eff: tuple[int, int]
+    out: tuple[int, int]
+
+    @property
+    def padded(self) -> tuple[int, int]:
+        return tuple(n + b + a for n, (b, a) in zip(self.n, self.pad))
+
+    @property
+    def steps(self) -> int:
+        return self.out[0] * self.out[1]
+
+    def window_origin(self, step: int) -> tuple[int, int]:
+        """Padded-input ``(row, col)`` where the window of output ``step`` starts."""
+        i, j = divmod(step, self.out[1])
+        return i * self.stride[0], j * self.stride[1]
+
+    def covered(self, step: int) -> Iterator[tuple[int, int]]:
+        """Padded-input cells ``(row, col)`` the kernel reads for output ``step``."""
+        top, left = self.window_origin(step)
+        for a in range(self.kernel[0]):
+            for b in range(self.kernel[1]):
+                yield top + a * self.dilation[0], left + b * self.dilation[1]
+
+
+def _geometry(n: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> _Geometry:
+    """Check the arguments and compute every size with :mod:`utils.arithmetic`."""
+    n = positive_pair("n", n)
+    kernel = positive_pair("kernel_size", kernel_size)
+    stride = positive_pair("stride", stride)
+    dilation = positive_pair("dilation", dilation)
+    axes = range(2)
+    pad = tuple(padding_amounts(n[a], kernel[a], stride[a], padding, dilation[a]) for a in axes)
+    out = tuple(conv_output_size(n[a], kernel[a], stride[a], padding, dilation[a]) for a in axes)
+    k_eff = tuple(effective_kernel_size(kernel[a], dilation[a]) for a in axes)
+    return _Geometry(n, kernel, stride, dilation, pad, k_eff, out)
+
+
+def _pair_text(pair: tuple[int, int]) -> str:
+    """``5`` for a square size ``(5, 5)``, else ``5×7``."""
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}"
+
+
+def _title(g: _Geometry) -> str:
+    """Two lines: the arguments, then the output size (with its formula when all is square)."""
+    rows, cols = g.pad
+    pad = f"{rows}" if rows == cols else f"{rows} rows, {cols} cols"
+    first = (
+        f"n={_pair_text(g.n)}, kernel={_pair_text(g.kernel)}, stride={_pair_text(g.stride)}, "
+        f"dilation={_pair_text(g.dilation)}, padding (before, after)={pad}"
+    )
+    second = f"output {g.out[0]}×{g.out[1]}"
+    if rows == cols and all(v[0] == v[1] for v in (g.n, g.kernel, g.stride, g.dilation)):
+        (before, after), k, d, k_eff = rows, g.kernel[0], g.dilation[0], g.k_eff[0]
+        second += f":  ⌊({g.n[0]} + {before} + {after} − {k_eff}) / {g.stride[0]}⌋ + 1 = {g.out[0]}"
+        if d > 1:
+            second += f",  k_eff = {d}·({k} − 1) + 1 = {k_eff}"
+    return f"{first}\n{second}"
+
+
+def _panel_inches(g: _Geometry) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``(width, height)`` in inches of the input and the output panel."""
+    (ph, pw), (oh, ow) = g.padded, g.out
+    return (
+        ((pw + 2 * _MARGIN) * CELL_INCHES, (ph + 2 * _MARGIN) * CELL_INCHES),
+        ((ow + 2 * _MARGIN) * CELL_INCHES, (oh + 2 * _MARGIN) * CELL_INCHES),
+    )
+
+
+def _new_figure(g: _Geometry, title: str, pyplot: bool = True) -> tuple[Figure, Axes, Axes]:
+    """A figure sized so that cells are squares of ``CELL_INCHES`` in both panels.
+
+    With ``pyplot=False`` the figure is not registered with pyplot: Jupyter
+    does not show it, and its canvas does not redraw on its own (GIF frames
+    are then drawn once each, not twice).
+    """
+    (in_w, in_h), (out_w, out_h) = _panel_inches(g)
+    content_w, content_h = in_w + _GAP + out_w, max(in_h, out_h)
+    height = _TOP + content_h + _BOTTOM
+    size = (content_w + 2 * _SIDE, height)
+    fig = plt.figure(figsize=size) if pyplot else Figure(figsize=size)
+    suptitle = fig.suptitle(title, fontsize=10, y=1 - 0.08 / height, va="top")
+    # Widen the figure when the title is wider than the grids.
+    title_w = suptitle.get_window_extent().width / fig.dpi
+    width = max(content_w, title_w + 0.2) + 2 * _SIDE  # + 0.2: text widths vary with dpi
+    fig.set_size_inches(width, height)
+    left = (width - content_w) / 2
+
+    def rect(x: float, w: float, h: float) -> list[float]:
+        y = _BOTTOM + (content_h - h) / 2  # panels centred vertically
+        return [x / width, y / height, w / width, h / height]
+
+    ax_in = fig.add_axes(rect(left, in_w, in_h))
+    ax_out = fig.add_axes(rect(left + in_w + _GAP, out_w, out_h))
+    fig.text(
+        (left + in_w + _GAP / 2) / width,
+        (_BOTTOM + content_h / 2) / height,
+        "→",
+        ha="center",
+        va="center",
+        fontsize=16,
+        color="0.4",
+    )
+    return fig, ax_in, ax_out
+
+
+def _cells(cells: list[tuple[int, int]], **style: Any) -> PatchCollection:
+    """Unit squares at padded-input ``(row, col)`` cells, drawn as one collection."""
+    squares = [Rectangle((c, r), 1, 1) for r, c in cells]
+    return PatchCollection(squares, linewidth=0.8, **style)
+
+
+class _Scene:
+    """The two panels of one convolution; :meth:`show` moves the window to a step.
+
+    The grids are drawn once, each as one collection of squares (gids
+    ``"input"``, ``"padding"``, ``"output"``). A step moves the window
+    (``"window"``), the shaded cells (``"covered"``) and the output outline
+    (``"current"``), and recolours the output cells.
+    """
+
+    def __init__(self, g: _Geometry, ax_in: Axes, ax_out: Axes) -> None:
+        self.g = g
+        (ph, pw), (oh, ow) = g.padded, g.out
+        (top, _), (left, _) = g.pad
+        for ax, (h, w) in ((ax_in, (ph, pw)), (ax_out, (oh, ow))):
+            ax.set_xlim(-_MARGIN, w + _MARGIN)
+            ax.set_ylim(h + _MARGIN, -_MARGIN)  # row 0 at the top
+            ax.set_aspect("equal")
+            ax.axis("off")
+        grid = [(r, c) for r in range(ph) for c in range(pw)]
+        inside = [top <= r < top + g.n[0] and left <= c < left + g.n[1] for r, c in grid]
+        ax_in.add_collection(
+            _cells(
+                [cell for cell, i in zip(grid, inside) if i],
+                facecolor=INPUT_COLOR,
+                edgecolor=INPUT_EDGE,
+                gid="input",
+            ),
+            autolim=False,
+        )
+        ax_in.add_collection(
+            _cells(
+                [cell for cell, i in zip(grid, inside) if not i],
+                facecolor="white",
+                edgecolor=PADDING_EDGE,
+                linestyle="--",
+                gid="padding",
+            ),
+            autolim=False,
+        )
+        self.covered = [
+            ax_in.add_patch(
+                Rectangle((0, 0), 1, 1, facecolor=WINDOW_COLOR, alpha=0.4, lw=0, gid="covered")
+            )
+            for _ in range(g.kernel[0] * g.kernel[1])
+        ]
+        outline = {
+            "fill": False,
+            "edgecolor": WINDOW_COLOR,
+            "lw": 2.5,
+            "zorder": 5,
+            "clip_on": False,
+        }
+        self.window = ax_in.add_patch(
+            Rectangle((0, 0), g.k_eff[1], g.k_eff[0], gid="window", **outline)
+        )
+        self.outputs = _cells([(i, j) for i in range(oh) for j in range(ow)], gid="output")
+        ax_out.add_collection(self.outputs, autolim=False)
+        self.current = ax_out.add_patch(Rectangle((0, 0), 1, 1, gid="current", **outline))
+        pad = " (dashed: zeros)" if ph * pw > g.n[0] * g.n[1] else ""
+        # An explicit y spares matplotlib from placing the titles at every frame.
+        ax_in.set_title(f"input {g.n[0]}×{g.n[1]}{pad}", fontsize=9, y=1)
+        ax_out.set_title(f"output {oh}×{ow}", fontsize=9, y=1)
+
+    def show(self, step: int | None) -> list[Artist]:
+        """Show output position ``step`` (reading order); ``None`` hides the window."""
+        visible = step is not None
+        for patch in [self.window, self.current, *self.covered]:
+            patch.set_visible(visible)
+        order = np.arange(self.g.steps)
+        if visible:
+            top, left = self.g.window_origin(step)
+            self.window.set_xy((left, top))
+            for patch, (r, c) in zip(self.covered, self.g.covered(step)):
+                patch.set_xy((c, r))
+            i, j = divmod(step, self.g.out[1])
+            self.current.set_xy((j, i))
+        done = order < step if visible else np.ones(self.g.steps, bool)
+        face = np.where(done, OUTPUT_DONE, np.where(order == step, OUTPUT_CURRENT, "white"))
+        self.outputs.set_facecolor(list(face))
+        self.outputs.set_edgecolor([OUTPUT_EDGE if f != "white" else PENDING_EDGE for f in face])
+        return [self.window, self.current, *self.covered, self.outputs]
+
+
+def _check_step(g: _Geometry, step: Any) -> int | None:
+    if step is None:
+        return None
+    step = non_negative_int("step", step)
+    if step >= g.steps:
+        raise ValueError(
+            f"step must be in [0, {g.steps}) for the {g.out[0]}×{g.out[1]} output "
+            f"(one step per output position); got {step}"
+        )
+    return step
+
+
+def _check_axes(axes: Any) -> tuple[Axes, Axes]:
+    try:
+        ax_in, ax_out = axes
+    except (TypeError, ValueError):
+        ax_in = ax_out = None
+    if not (isinstance(ax_in, Axes) and isinstance(ax_out, Axes)):
+        raise TypeError(f"axes must be a pair of matplotlib Axes (input, output); got {axes!r}")
+    return ax_in, ax_out
+
+
+def _draw(
+    g: _Geometry, step: int | None, axes: Any = None, pyplot: bool = True
+) -> tuple[Figure, np.ndarray, _Scene]:
+    """The figure of :func:`draw_convolution_geometry`, plus its scene for animating."""
+    step = _check_step(g, step)
+    title = _title(g)
+    if axes is None:
+        fig, ax_in, ax_out = _new_figure(g, title, pyplot)
+    else:
+        ax_in, ax_out = _check_axes(axes)
+        fig = ax_in.figure
+    scene = _Scene(g, ax_in, ax_out)
+    if axes is not None:  # the caller's figure keeps its own title
+        ax_in.set_title(f"{title}\n{ax_in.get_title()}", fontsize=9)
+    scene.show(step)
+    return fig, np.array([ax_in, ax_out], dtype=object), scene
+
+
+def draw_convolution_geometry(
+    n: int | tuple[int, int] = 5,
+    kernel_size: int | tuple[int, int] = 3,
+    stride: int | tuple[int, int] = 1,
+    padding: Padding = "valid",
+    dilation: int | tuple[int, int] = 1,
+    *,
+    step: int | None = 0,
+    axes: tuple[Axes, Axes] | None = None,
+) -> tuple[Figure, np.ndarray]:
+    """One step of a 2-D convolution: the window on the padded input, the output so far.
+
+    Left panel: the padded input grid, ``n + before + after`` cells per axis
+    (input cells blue, padding cells white with a dashed outline). The kernel
+    of output position ``step`` (reading order, ``i, j = divmod(step, out_w)``)
+    reads the cells ``(i*s + a*d, j*s + b*d)`` for ``a, b < kernel_size``:
+    those are shaded (with dilation only they, not the gaps), and its window,
+    ``k_eff = d(k - 1) + 1`` cells wide, is outlined in red from ``(i*s, j*s)``.
+    Right panel: the output grid, ``floor((n + before + after - k_eff) / s) + 1``
+    cells per axis; outputs before ``step`` are filled, the current one is
+    outlined in red. ``step=None`` shows no window, all outputs filled.
+
+    Each of ``n``, ``kernel_size``, ``stride`` and ``dilation`` is an int or a
+    ``(height, width)`` pair. ``padding`` is anything
+    :func:`~utils.arithmetic.padding_amounts` accepts ('valid', 'same',
+    'full', zeros per side, or a ``(before, after)`` pair), applied to each
+    axis. Every size comes from :mod:`utils.arithmetic`.
+
+    A new figure (square cells of the same size in both panels) has a title
+    with ``n``, kernel, stride, the ``(before, after)`` padding per axis,
+    dilation and the output size. With ``axes=(input_axes, output_axes)`` it
+    draws into those instead and puts that text in the input panel's title.
+    Returns ``(figure, array([input_axes, output_axes]))``.
+    """
+    fig, axs, _ = _draw(_geometry(n, kernel_size, stride, padding, dilation), step, axes)
+    return fig, axs
+
+
+def animate_convolution(
+    n: int | tuple[int, int] = 5,
+    kernel_size: int | tuple[int, int] = 3,
+    stride: int | tuple[int, int] = 1,
+    padding: Padding = "valid",
+    dilation: int | tuple[int, int] = 1,
+    *,
+    interval_ms: int = 600,
+) -> FuncAnimation:
+    """Every step of :func:`draw_convolution_geometry`, one frame per output position.
+
+    There are ``out_h * out_w`` frames, with ``out = floor((n + before +
+    after - k_eff) / s) + 1`` per axis (:func:`~utils.arithmetic.conv_output_size`);
+    frame ``k`` is ``draw_convolution_geometry(..., step=k)``: the output
+    ``(k // out_w, k % out_w)``, window at padded cell ``(i*s, j*s)``.
+    Frames last ``interval_ms`` milliseconds. Keep the returned animation in
+    a variable until it is shown or saved (see :func:`to_gif`).
+    """
+    interval_ms = positive_int("interval_ms", interval_ms)
+    g = _geometry(n, kernel_size, stride, padding, dilation)
+    fig, _, scene = _draw(g, 0, pyplot=False)
+    return FuncAnimation(fig, scene.show, frames=g.steps, interval=interval_ms, repeat=True)
+
+
+class _GifWriter(PillowWriter):
+    """matplotlib's ``PillowWriter``, reducing each frame to 256 colours as it comes.
+
+    Pillow would otherwise reduce the colours when it writes the GIF, with a
+    median cut that takes ten times longer; our frames have a few hundred
+    colours at most, so the fast octree loses nothing visible.
+    """
+
+    def grab_frame(self, **savefig_kwargs: Any) -> None:
+        super().grab_frame(**savefig_kwargs)
+        frame = self._frames[-1]
+        if frame.mode == "RGB":
+            self._frames[-1] = frame.quantize(256, method=PILImage.Quantize.FASTOCTREE)
+
+
+def to_gif(animation: FuncAnimation) -> bytes:
+    """The animation as the bytes of a GIF that loops forever.
+
+    Written by matplotlib's ``PillowWriter`` (reducing each frame to 256
+    colours as it is grabbed) at ``GIF_DPI`` dots per inch;
+    each frame lasts the animation's interval (GIF stores hundredths of a
+    second). The figure is left open: :func:`show_animation` closes it.
+    """
+    if not isinstance(animation, FuncAnimation):
+        raise TypeError(f"animation must be a matplotlib FuncAnimation; got {animation!r}")
+    interval_ms = animation._interval  # matplotlib keeps no public copy of it
+    # PillowWriter writes int(1000 / fps) ms per frame; the 0.5 keeps that exact.
+    writer = _GifWriter(fps=1000 / (interval_ms + 0.5))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "animation.gif"
+        animation.save(path, writer=writer, dpi=GIF_DPI)
+        return path.read_bytes()
+
+
+def show_animation(
+    n: int | tuple[int, int] = 5,
+    kernel_size: int | tuple[int, int] = 3,
+    stride: int | tuple[int, int] = 1,
+    padding: Padding = "valid",
+    dilation: int | tuple[int, int] = 1,
+    *,
+    interval_ms: int = 600,
+) -> Image:
+    """The sliding window of :func:`animate_convolution` as a GIF for a notebook.
+
+    One frame per output position, ``out = floor((n + before + after - k_eff)
+    / s) + 1`` per axis. The figure is closed, so Jupyter shows only the
+    returned ``IPython.display.Image`` (``image/gif``), which the static book
+    renders as it is. Make it the last expression of the cell.
+    """
+    from IPython.display import Image
+
+    animation = animate_convolution(
+        n, kernel_size, stride, padding, dilation, interval_ms=interval_ms
+    )
+    try:
+        gif = to_gif(animation)
+    finally:
+        plt.close(animation._fig)
+    return Image(data=gif, format="gif")
+
+
+def _formula(n: int, f: int, p: int, s: int, d: int) -> tuple[str, bool]:
+    """The output size formula with the numbers filled in, and whether the kernel fits.
+
+    When it does not fit, the text ends with the error of ``conv_output_size``.
+    """
+    symbols = "floor((n + 2p - d(f - 1) - 1) / s) + 1"
+    numbers = f"floor(({n} + 2·{p} - {d}·({f} - 1) - 1) / {s}) + 1"
+    try:
+        size = conv_output_size(n, f, stride=s, padding=p, dilation=d)
+    except ValueError as error:
+        return f"{symbols} = {numbers} ≤ 0\n{error}", False
+    return f"{symbols} = {numbers} = {size}", True
+
+
+def _explorer_figure(n: int, f: int, p: int, s: int, d: int) -> Figure:
+    """The first window, and a red dot in the cell where each window starts."""
+    g = _geometry(n, f, s, p, d)
+    fig, axes, _ = _draw(g, 0, pyplot=False)
+    starts = np.array([g.window_origin(k) for k in range(g.steps)]) + 0.5
+    axes[0].plot(starts[:, 1], starts[:, 0], "o", color=WINDOW_COLOR, ms=4, zorder=6)
+    axes[0].lines[-1].set_gid("window-starts")
+    return fig
+
+
+def conv_explorer(
+    n: int = 7, kernel_size: int = 3, padding: int = 1, stride: int = 2, dilation: int = 1
+) -> VBox:
+    """Sliders for ``n, f, p, s, d`` that redraw the geometry and the output size.
+
+    The output size is ``floor((n + 2p - d(f - 1) - 1) / s) + 1``
+    (:func:`~utils.arithmetic.conv_output_size`, with ``p`` zeros per side);
+    the text under the sliders writes it out with the numbers filled in.
+    The picture is :func:`draw_convolution_geometry` at the first step, with a
+    red dot where each window starts: one dot per output position. When the
+    kernel does not fit, the text is the error of ``conv_output_size``
+    instead. Returns an ``ipywidgets.VBox`` (sliders, text, picture); the
+    first five children of its first child are the sliders.
+    """
+    import ipywidgets as widgets
+
+    values = {
+        "n": positive_int("n", n),
+        "f": positive_int("kernel_size", kernel_size),
+        "p": non_negative_int("padding", padding),
+        "s": positive_int("stride", stride),
+        "d": positive_int("dilation", dilation),
+    }
+    ranges = {"n": (1, 12), "f": (1, 7), "p": (0, 4), "s": (1, 4), "d": (1, 4)}
+    labels = {
+        "n": "input size",
+        "f": "kernel size",
+        "p": "zeros per side",
+        "s": "stride",
+        "d": "dilation",
+    }
+    sliders = {
+        name: widgets.IntSlider(
+            value=values[name],
+            min=low,
+            max=max(high, values[name]),
+            description=name,
+            tooltip=labels[name],
+            continuous_update=False,
+        )
+        for name, (low, high) in ranges.items()
+    }
+    text = widgets.HTML()
+    picture = widgets.Image(format="png")
+
+    def update(change: Any = None) -> None:
+        args = {name: slider.value for name, slider in sliders.items()}
+        formula, fits = _formula(**args)
+        text.value = "<pre style='margin: 0'>" + html.escape(formula) + "</pre>"
+        if not fits:
+            picture.layout.display = "none"
+            return
+        fig = _explorer_figure(**args)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=96)
+        picture.value = buffer.getvalue()
+        picture.layout.display = None
+
+    for slider in sliders.values():
+        slider.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.VBox(list(sliders.values())), text, picture])
