@@ -318,3 +318,16 @@ def test_explorer_marks_where_each_window_starts():
 def test_bad_input_names_the_argument(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_explorer_state_is_the_explorers_picture_with_its_formula():
+    from utils.animation import explorer_state
+
+    fig = explorer_state(n=7, kernel_size=3, padding=1, stride=2, dilation=1)
+    title = fig._suptitle.get_text()
+    assert title.endswith("/ 2⌋ + 1 = 4") and "output 4×4" in title, title
+    dots = [line for line in fig.axes[0].lines if line.get_gid() == "window-starts"]
+    assert len(dots) == 1 and len(dots[0].get_xdata()) == 4 * 4  # one per output
+    assert fig.number in plt.get_fignums()  # a pyplot figure: the cell's plt.show() shows it
+    with pytest.raises(ValueError, match="kernel_size does not fit"):
+        explorer_state(n=2, kernel_size=5, padding=0)

@@ -59,6 +59,7 @@ __all__ = [
     "animate_convolution",
     "conv_explorer",
     "draw_convolution_geometry",
+    "explorer_state",
     "show_animation",
     "to_gif",
 ]
@@ -469,14 +470,30 @@ def _formula(n: int, f: int, p: int, s: int, d: int) -> tuple[str, bool]:
     return f"{symbols} = {numbers} = {size}", True
 
 
-def _explorer_figure(n: int, f: int, p: int, s: int, d: int) -> Figure:
+def _explorer_figure(n: int, f: int, p: int, s: int, d: int, pyplot: bool = False) -> Figure:
     """The first window, and a red dot in the cell where each window starts."""
     g = _geometry(n, f, s, p, d)
-    fig, axes, _ = _draw(g, 0, pyplot=False)
+    fig, axes, _ = _draw(g, 0, pyplot=pyplot)
     starts = np.array([g.window_origin(k) for k in range(g.steps)]) + 0.5
     axes[0].plot(starts[:, 1], starts[:, 0], "o", color=WINDOW_COLOR, ms=4, zorder=6)
     axes[0].lines[-1].set_gid("window-starts")
     return fig
+
+
+def explorer_state(
+    n: int = 7, kernel_size: int = 3, padding: int = 1, stride: int = 2, dilation: int = 1
+) -> Figure:
+    """What :func:`conv_explorer` shows for these slider values, as a static figure.
+
+    For the static book: the first window, a red dot where each window starts,
+    and the title with the output size ``floor((n + 2p - d(f - 1) - 1) / s) + 1``
+    worked out. Raises the error of ``conv_output_size`` when the kernel does
+    not fit.
+    """
+    formula, fits = _formula(n, kernel_size, padding, stride, dilation)
+    if not fits:
+        raise ValueError(formula.splitlines()[-1])
+    return _explorer_figure(n, kernel_size, padding, stride, dilation, pyplot=True)
 
 
 def conv_explorer(
