@@ -16,7 +16,7 @@ Modules, one per concept:
 - :mod:`utils.images`: the bundled sample photos as float arrays;
 - :mod:`utils.plotting`: image grids, feature maps, arrays with their numbers;
 - :mod:`utils.arithmetic`: output sizes and padding amounts;
-- :mod:`utils.conv`: convolution from scratch in NumPy;
+- :mod:`utils.conv`: convolution, pooling and dense layers from scratch in NumPy;
 - :mod:`utils.layers`: small Keras wrappers (hand-set kernels, summaries);
 - :mod:`utils.animation`: sliding-window animations and an interactive explorer.
 """
