@@ -22,11 +22,17 @@ export PYTHONHASHSEED := 0
 # when the machine has a user-level kernel of that name.
 export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: help env book test lint unit validate html outputs lock clean
+# MathJax is served from the book itself (no CDN): copied from the installed
+# django-static-mathjax wheel, which ships MathJax 3's browser files, into
+# _vendor/ (html_extra_path; not _static, whose .js files Jupyter Book would
+# load into every page).
+MATHJAX := _vendor/mathjax
+
+.PHONY: help env book test lint unit validate html browser chromium outputs lock clean
 
 help:
 	@echo "make book     validate the notebooks, then render the book to _build/html"
-	@echo "make test     lint, unit tests, notebook validation and a strict book build"
+	@echo "make test     lint, unit tests, notebook validation, strict build, browser test"
 	@echo "make outputs  re-execute notebooks and store their outputs (NB=path for one)"
 	@echo "make lock     regenerate constraints.txt from requirements.txt"
 	@echo "make clean    remove _build (keep .venv)"
@@ -42,28 +48,49 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 book: validate html
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
-test: lint unit validate html
+test: lint unit validate html browser
 	@echo "All checks passed."
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check utils tests conftest.py
+	$(BIN)/ruff format --check utils tests conftest.py _ext
 
 unit: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests -p no:cacheprovider
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not browser" -p no:cacheprovider
 
 validate: $(STAMP)
 	$(NBVAL) $(NOTEBOOKS)
 
 # A strict build from a clean slate, rendering the stored (validated) outputs.
-html: $(STAMP)
+html: $(STAMP) $(MATHJAX)/tex-chtml.js
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
 	$(BIN)/jupyter-book build . $(JB_STRICT)
+
+$(MATHJAX)/tex-chtml.js: $(STAMP)
+	rm -rf $(MATHJAX) && mkdir -p $(MATHJAX)
+	src=$$($(BIN)/python -c "import mathjax, pathlib; \
+	    print(pathlib.Path(mathjax.__file__).parent / 'static' / 'mathjax' / 'es5')") && \
+	cp -r "$$src/tex-chtml.js" "$$src/input" "$$src/output" "$$src/a11y" "$$src/sre" \
+	    "$$src/ui" $(MATHJAX)/
+
+# Every page of the rendered book in headless Chromium (see tests/test_book_in_browser.py).
+browser: $(STAMP)
+	@command -v chromium >/dev/null || $(MAKE) --no-print-directory chromium
+	$(BIN)/python -m pytest tests/test_book_in_browser.py -m browser -p no:cacheprovider
+	@echo "Screenshots of every page: $(CURDIR)/_build/screenshots/"
+
+# Debian's Chromium (and a Korean font for the screenshots), when missing.
+chromium:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	else echo "Install Chromium (Debian/Ubuntu: apt-get install chromium)"; exit 1; fi; \
+	$$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-nanum >/dev/null
 
 outputs: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
-	    --ExecutePreprocessor.kernel_name=python3 $(NB)
+	    --ExecutePreprocessor.kernel_name=python3 \
+	    --ExecutePreprocessor.store_widget_state=False $(NB)
 
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
