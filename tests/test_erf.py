@@ -1,0 +1,320 @@
+"""utils.erf: effective receptive fields by backpropagation, and their summaries."""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from utils.erf import (
+    area_for_mass,
+    effective_receptive_field,
+    erf_std,
+    fit_gaussian,
+    radius_for_mass,
+    uniform_conv_stack,
+)
+
+
+def box_power(n: int, k: int = 3) -> np.ndarray:
+    """The n-fold convolution of a k x k box, built without Keras: (n (k - 1) + 1) squared."""
+    line = np.array([1.0])
+    for _ in range(n):
+        line = np.convolve(line, np.ones(k) / k)
+    return np.outer(line, line)
+
+
+def embed(small: np.ndarray, shape: tuple[int, int], centre: tuple[int, int]) -> np.ndarray:
+    """``small`` (odd sides) placed in a zero map of ``shape`` with its middle at ``centre``."""
+    out = np.zeros(shape)
+    h, w = small.shape
+    r, c = centre[0] - h // 2, centre[1] - w // 2
+    out[r : r + h, c : c + w] = small
+    return out
+
+
+@functools.cache
+def uniform_erf(depth: int) -> np.ndarray:
+    return effective_receptive_field(uniform_conv_stack(depth))
+
+
+def test_one_uniform_conv_is_a_3x3_box():
+    erf = uniform_erf(1)
+    assert erf.shape == (23, 23)  # field 3 plus 10 zeros on each side
+    box = np.zeros((23, 23), dtype=bool)
+    box[10:13, 10:13] = True
+    np.testing.assert_allclose(erf[box], 1 / 9, rtol=1e-12)
+    np.testing.assert_array_equal(erf[~box], 0.0)
+
+
+@pytest.mark.parametrize("n", [2, 5, 10])
+def test_uniform_stack_is_the_n_fold_box_convolution(n):
+    erf = uniform_erf(n)
+    size = 2 * n + 1 + 20
+    assert erf.shape == (size, size)
+    expected = embed(box_power(n), erf.shape, (size // 2, size // 2))
+    np.testing.assert_allclose(erf, expected, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(erf_std(erf), [np.sqrt(n * (3**2 - 1) / 12)] * 2, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(erf_std(erf), [np.sqrt(2 * n / 3)] * 2, rtol=0, atol=1e-6)
+    # The support is exactly the theoretical (2n + 1) x (2n + 1) field.
+    np.testing.assert_array_equal(erf > 0, expected > 0)
+    assert (erf > 0).sum() == (2 * n + 1) ** 2
+
+
+def test_channels_are_summed_in_and_out():
+    erf = effective_receptive_field(uniform_conv_stack(3, channels=3))
+    size = erf.shape[0]
+    np.testing.assert_allclose(erf, embed(box_power(3), erf.shape, (size // 2,) * 2), atol=1e-7)
+
+
+def test_any_functional_model_and_the_centre_convention():
+    # 'valid' convolutions on an 8 x 8 input: the output is 4 x 4, its centre unit (2, 2)
+    # (index size // 2) sees input rows and columns 2..6.
+    inputs = keras.Input((8, 8, 2))
+    x = keras.layers.Conv2D(3, 3, kernel_initializer="ones", use_bias=False)(inputs)
+    outputs = keras.layers.Conv2D(5, 3, kernel_initializer="ones", use_bias=False)(x)
+    model = keras.Model(inputs, outputs)
+    erf = effective_receptive_field(model)
+    expected = embed(box_power(2), (8, 8), (4, 4))
+    np.testing.assert_allclose(erf, expected, atol=1e-7)
+
+
+def test_intermediate_layer():
+    model = uniform_conv_stack(5)
+    erf = effective_receptive_field(model, layer_name="conv2")
+    expected = embed(box_power(2), erf.shape, (15, 15))
+    np.testing.assert_allclose(erf, expected, atol=1e-7)
+    np.testing.assert_allclose(erf_std(erf), [np.sqrt(4 / 3)] * 2, atol=1e-6)
+
+
+def test_input_shape_is_needed_when_the_model_leaves_the_size_open():
+    model = keras.Sequential(
+        [
+            keras.Input((None, None, 1)),
+            keras.layers.Conv2D(1, 3, padding="same", kernel_initializer="ones", use_bias=False),
+            keras.layers.Conv2D(1, 3, padding="same", kernel_initializer="ones", use_bias=False),
+        ]
+    )
+    with pytest.raises(ValueError, match="input_shape is required"):
+        effective_receptive_field(model)
+    erf = effective_receptive_field(model, (9, 11, 1))
+    np.testing.assert_allclose(erf, embed(box_power(2), (9, 11), (4, 5)), atol=1e-7)
+    # Probe images fix the size too.
+    erf = effective_receptive_field(model, inputs=np.zeros((2, 7, 7, 1)))
+    np.testing.assert_allclose(erf, embed(box_power(2), (7, 7), (3, 3)), atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("init", "activation", "channels"),
+    [("random", None, 1), ("random", None, 4), ("random", "relu", 4), ("uniform", "relu", 1)],
+)
+def test_random_and_relu_stacks_stay_in_the_field(init, activation, channels):
+    depth = 6
+    model = uniform_conv_stack(depth, channels=channels, init=init, activation=activation, seed=0)
+    erf = effective_receptive_field(model, seed=1)
+    size = 2 * depth + 1 + 20
+    assert erf.shape == (size, size) and erf.dtype == np.float64
+    assert np.all(erf >= 0)
+    assert erf.sum() == pytest.approx(1.0, abs=1e-12)
+    field = embed(np.ones((2 * depth + 1,) * 2), erf.shape, (size // 2, size // 2)) > 0
+    np.testing.assert_array_equal(erf[~field], 0.0)
+    assert erf[field].min() >= 0 and (erf[field] > 0).sum() > (2 * depth - 1) ** 2
+    if init == "random":  # not the uniform map
+        assert np.abs(erf - uniform_erf(depth)).max() > 1e-3
+
+
+def test_probe_inputs_matter_only_through_nonlinearities():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 33, 33, 4))
+    linear = uniform_conv_stack(6, channels=4, init="random", seed=2)
+    np.testing.assert_allclose(
+        effective_receptive_field(linear, inputs=x),
+        effective_receptive_field(linear, seed=9),
+        rtol=1e-5,
+        atol=1e-12,
+    )
+    relu = uniform_conv_stack(6, channels=4, init="random", activation="relu", seed=2)
+    batch = effective_receptive_field(relu, inputs=x)
+    assert np.abs(batch - effective_receptive_field(relu, inputs=x[:1])).max() > 1e-4
+    # A batch is averaged: repeating it changes nothing; the default probe is seeded.
+    np.testing.assert_allclose(
+        effective_receptive_field(relu, inputs=np.concatenate([x, x])), batch
+    )
+    np.testing.assert_array_equal(
+        effective_receptive_field(relu, seed=4), effective_receptive_field(relu, seed=4)
+    )
+    assert np.abs(effective_receptive_field(relu, seed=4) - batch).max() > 1e-4
+
+
+def test_dead_relus_raise():
+    model = uniform_conv_stack(2, activation="relu")
+    with pytest.raises(ValueError, match="zero at every input pixel"):
+        effective_receptive_field(model, inputs=-np.ones((1, 25, 25, 1)))
+
+
+def test_fit_gaussian_recovers_a_sampled_gaussian():
+    rows, cols = np.indices((48, 64), dtype=float)
+    centre, sigma = (22.3, 30.6), (2.5, 4.0)
+    g = np.exp(-((rows - centre[0]) ** 2) / (2 * sigma[0] ** 2))
+    g *= np.exp(-((cols - centre[1]) ** 2) / (2 * sigma[1] ** 2))
+    fit = fit_gaussian(3.0 * g)  # the map is normalised first
+    np.testing.assert_allclose(fit["sigma"], sigma, rtol=0.01)
+    np.testing.assert_allclose(fit["centre"], centre, atol=0.01)
+    assert fit["amplitude"] == pytest.approx(1 / g.sum(), rel=1e-4)  # the peak, off the grid
+    assert fit["r_squared"] > 0.9999
+    np.testing.assert_allclose(erf_std(g), sigma, rtol=1e-6)  # moments = sigma for a Gaussian
+
+
+def test_fit_gaussian_on_a_deep_uniform_stack():
+    erf = uniform_erf(20)
+    fit = fit_gaussian(erf)
+    np.testing.assert_allclose(fit["sigma"], erf_std(erf), rtol=0.02)
+    np.testing.assert_allclose(fit["centre"], (30, 30), atol=1e-3)
+    assert fit["r_squared"] > 0.99
+
+
+def test_mass_of_a_single_pixel():
+    erf = np.zeros((9, 9))
+    erf[2, 6] = 1.0
+    for fraction in (0.01, 0.5, 1.0):
+        assert radius_for_mass(erf, fraction) == 0.0
+        assert area_for_mass(erf, fraction) == 1
+
+
+def test_mass_of_a_3x3_box():
+    erf = embed(np.ones((3, 3)), (11, 11), (4, 7))  # not normalised: the functions do it
+    assert area_for_mass(erf, 0.95) == 9
+    assert area_for_mass(erf, 0.5) == 5
+    assert area_for_mass(erf, 0.1) == 1
+    assert area_for_mass(erf, 2 / 9) == 2  # reaching the fraction exactly is enough
+    assert radius_for_mass(erf, 0.1) == pytest.approx(0.0, abs=1e-12)  # centre of mass, rounded
+    assert radius_for_mass(erf, 0.5) == pytest.approx(1.0, abs=1e-12)
+    assert radius_for_mass(erf, 5 / 9) == pytest.approx(1.0, abs=1e-12)
+    assert radius_for_mass(erf, 0.95) == pytest.approx(np.sqrt(2), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("fraction", "radius", "area"),
+    # A radius-5 disc holds 81 pixels; by squared distance 0, 1, 2, 4, 5, 8, 9, 10, 13, 16, 17,
+    # 18, 20, 25 there are 1, 4, 4, 4, 8, 4, 4, 8, 8, 4, 8, 4, 8, 12 of them.
+    [(0.3, np.sqrt(8), 25), (0.68, np.sqrt(17), 56), (0.95, 5.0, 77), (1.0, 5.0, 81)],
+)
+def test_mass_of_a_uniform_disc(fraction, radius, area):
+    rows, cols = np.indices((21, 25))
+    erf = ((rows - 8) ** 2 + (cols - 12) ** 2 <= 25).astype(float)
+    assert erf.sum() == 81
+    assert radius_for_mass(erf, fraction) == pytest.approx(radius, abs=1e-9)
+    assert area_for_mass(erf, fraction) == area
+
+
+def test_std_grows_like_the_square_root_of_depth():
+    depths = np.array([5, 10, 20, 40])
+    stds = np.array([np.mean(erf_std(uniform_erf(int(d)))) for d in depths])
+    slope, _ = np.polyfit(np.log(depths), np.log(stds), 1)
+    assert abs(slope - 0.5) < 0.02
+    # ... while the theoretical field, n (k - 1) + 1, grows linearly.
+    assert [int((uniform_erf(int(d)) > 0).any(axis=0).sum()) for d in depths[:3]] == [11, 21, 41]
+
+
+def test_deep_stack_is_fast():
+    model = uniform_conv_stack(40)
+    assert model.input_shape == (None, 101, 101, 1)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        effective_receptive_field(model)
+        times.append(time.perf_counter() - start)
+    assert min(times) < 1.0
+
+
+def test_uniform_conv_stack_weights():
+    model = uniform_conv_stack(3, kernel_size=5, channels=2, input_size=40)
+    assert model.input_shape == (None, 40, 40, 2) and model.output_shape == (None, 40, 40, 2)
+    assert [layer.name for layer in model.layers] == ["conv1", "conv2", "conv3"]
+    for layer in model.layers:
+        (kernel,) = layer.get_weights()
+        np.testing.assert_allclose(kernel, np.full((5, 5, 2, 2), 1 / 50))
+    random = uniform_conv_stack(30, init="random", channels=8, seed=1)
+    kernels = np.stack([layer.get_weights()[0] for layer in random.layers])
+    assert kernels.std() == pytest.approx(np.sqrt(2 / 72), rel=0.05)
+    same = uniform_conv_stack(30, init="random", channels=8, seed=1)
+    np.testing.assert_array_equal(same.layers[7].get_weights()[0], kernels[7])
+    other = uniform_conv_stack(30, init="random", channels=8, seed=2)
+    assert not np.array_equal(other.layers[7].get_weights()[0], kernels[7])
+
+
+def _dense_model():
+    return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: effective_receptive_field("m"), TypeError, "model must be a Keras model"),
+        (
+            lambda: effective_receptive_field(uniform_conv_stack(1), layer_name="nope"),
+            ValueError,
+            "layer_name 'nope' is not a layer",
+        ),
+        (
+            lambda: effective_receptive_field(uniform_conv_stack(1), layer_name=3),
+            TypeError,
+            "layer_name must be",
+        ),
+        (
+            lambda: effective_receptive_field(uniform_conv_stack(1), (23, 23)),
+            ValueError,
+            "input_shape must be a",
+        ),
+        (
+            lambda: effective_receptive_field(uniform_conv_stack(1), (24, 24, 1)),
+            ValueError,
+            "input_shape .* does not match",
+        ),
+        (
+            lambda: effective_receptive_field(uniform_conv_stack(1), (23, 0, 1)),
+            ValueError,
+            r"input_shape\[1\]",
+        ),
+        (
+            lambda: effective_receptive_field(uniform_conv_stack(1), inputs=np.ones((23, 23, 1))),
+            ValueError,
+            "inputs must be a 4-D array",
+        ),
+        (
+            lambda: effective_receptive_field(uniform_conv_stack(1), inputs=np.ones((1, 9, 9, 1))),
+            ValueError,
+            "inputs has images of shape",
+        ),
+        (
+            lambda: effective_receptive_field(uniform_conv_stack(1), seed=-1),
+            ValueError,
+            "seed",
+        ),
+        (
+            lambda: effective_receptive_field(_dense_model()),
+            ValueError,
+            r"must be a \(batch, height, width, channels\) map",
+        ),
+        (lambda: uniform_conv_stack(0), ValueError, "depth"),
+        (lambda: uniform_conv_stack(2, kernel_size=4), ValueError, "kernel_size must be odd"),
+        (lambda: uniform_conv_stack(2, channels=0), ValueError, "channels"),
+        (lambda: uniform_conv_stack(2, init="zeros"), ValueError, "init must be"),
+        (lambda: uniform_conv_stack(2, activation="nope"), ValueError, "activation"),
+        (lambda: uniform_conv_stack(5, input_size=10), ValueError, "input_size must be at least"),
+        (lambda: erf_std(np.ones(3)), ValueError, "erf must be a 2-D array"),
+        (lambda: erf_std(-np.ones((3, 3))), ValueError, "erf must be non-negative"),
+        (lambda: erf_std(np.zeros((3, 3))), ValueError, "erf must hold some mass"),
+        (lambda: erf_std(np.full((3, 3), np.nan)), ValueError, "erf must be finite"),
+        (lambda: fit_gaussian(np.ones((2, 2))), ValueError, "at least 5 pixels"),
+        (lambda: radius_for_mass(np.ones((3, 3)), 0), ValueError, "fraction must be in"),
+        (lambda: area_for_mass(np.ones((3, 3)), 1.5), ValueError, "fraction must be in"),
+        (lambda: area_for_mass(np.ones((3, 3)), "0.5"), TypeError, "fraction must be a number"),
+    ],
+)
+def test_bad_input_names_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
