@@ -7,9 +7,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Notebooks in reading order; `make outputs NB=chapters/01_convolution.ipynb` takes one.
-NB     ?= $(sort $(wildcard chapters/*.ipynb))
+NB     ?= $(sort $(wildcard chapters/*.ipynb)) running.ipynb
 # What `make validate` checks; the nbval self-test points it at one notebook.
-NOTEBOOKS ?= chapters
+NOTEBOOKS ?= chapters running.ipynb
 
 # nbval in strict mode (never --nbval-lax), in this environment's kernel.
 NBVAL  := $(BIN)/python -m pytest --nbval --nbval-current-env \

@@ -18,7 +18,10 @@ Modules, one per concept:
 - :mod:`utils.arithmetic`: output sizes and padding amounts;
 - :mod:`utils.conv`: convolution, pooling and dense layers from scratch in NumPy;
 - :mod:`utils.layers`: small Keras wrappers (hand-set kernels, summaries);
-- :mod:`utils.animation`: sliding-window animations and an interactive explorer.
+- :mod:`utils.animation`: sliding-window animations and an interactive explorer;
+- :mod:`utils.training`: quiet training, learning curves, confusion matrices;
+- :mod:`utils.receptive_field`: the theoretical receptive field of any Keras model;
+- :mod:`utils.erf`: the effective receptive field, measured by backpropagation.
 """
 
 from __future__ import annotations
