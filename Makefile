@@ -10,6 +10,15 @@ STAMP  := $(VENV)/.installed
 NB     ?= $(sort $(wildcard chapters/*.ipynb)) running.ipynb
 # What `make validate` checks; the nbval self-test points it at one notebook.
 NOTEBOOKS ?= chapters running.ipynb
+NOTEBOOK_FILES ?= $(sort $(wildcard chapters/*.ipynb)) running.ipynb
+# `make book` re-validates a notebook only when it, or anything its outputs depend
+# on, changed since it last passed: a change to utils/ re-validates every notebook.
+CACHE ?= _build/nbval-cache
+VALIDATION_INPUTS ?= $(sort $(wildcard utils/*.py)) constraints.txt conftest.py \
+                     tests/nbval_sanitize.cfg pyproject.toml
+# What the rendered book is made of; `make book` rebuilds it when one is newer.
+BOOK_SOURCES := $(wildcard *.md chapters/*.ipynb *.ipynb _ext/*.py) _config.yml _toc.yml \
+                references.bib
 
 # nbval in strict mode (never --nbval-lax), in this environment's kernel.
 NBVAL  := $(BIN)/python -m pytest --nbval --nbval-current-env \
@@ -28,12 +37,14 @@ export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
 # load into every page).
 MATHJAX := _vendor/mathjax
 
-.PHONY: help env book test lint unit validate html browser chromium outputs lock clean
+.PHONY: help env book test lint unit validate validate-cached html browser chromium outputs \
+        lock bench clean
 
 help:
 	@echo "make book     validate the notebooks, then render the book to _build/html"
 	@echo "make test     lint, unit tests, notebook validation, strict build, browser test"
 	@echo "make outputs  re-execute notebooks and store their outputs (NB=path for one)"
+	@echo "make bench    time every notebook, make book/test and the NumPy code"
 	@echo "make lock     regenerate constraints.txt from requirements.txt"
 	@echo "make clean    remove _build (keep .venv)"
 
@@ -45,8 +56,12 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	    -r requirements.txt -c constraints.txt
 	@touch $@
 
-book: validate html
+book: validate-cached _build/html/index.html
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+# Only when a source changed: then a strict build from a clean slate, as `make html`.
+_build/html/index.html: $(BOOK_SOURCES) | $(STAMP)
+	@$(MAKE) --no-print-directory html
 
 test: lint unit validate html browser
 	@echo "All checks passed."
@@ -60,6 +75,24 @@ unit: $(STAMP)
 
 validate: $(STAMP)
 	$(NBVAL) $(NOTEBOOKS)
+
+# nbval on the notebooks whose cache key (their content + VALIDATION_INPUTS) has no
+# record of a pass; records a pass per notebook. `make validate` ignores the cache.
+validate-cached: $(STAMP)
+	@mkdir -p $(CACHE); \
+	common=$$(cat $(VALIDATION_INPUTS) | sha256sum | cut -c1-16) || exit 1; \
+	stale=""; \
+	for nb in $(NOTEBOOK_FILES); do \
+	  key=$$(basename $$nb).$$(sha256sum < $$nb | cut -c1-16).$$common; \
+	  [ -f "$(CACHE)/$$key" ] || stale="$$stale $$nb"; \
+	done; \
+	if [ -z "$$stale" ]; then echo "Every notebook passed nbval with these inputs before ($(CACHE))."; \
+	  exit 0; fi; \
+	echo "Validating:$$stale"; \
+	$(NBVAL) $$stale || exit 1; \
+	for nb in $$stale; do \
+	  touch "$(CACHE)/$$(basename $$nb).$$(sha256sum < $$nb | cut -c1-16).$$common"; \
+	done
 
 # A strict build from a clean slate, rendering the stored (validated) outputs.
 html: $(STAMP) $(MATHJAX)/tex-chtml.js
@@ -98,6 +131,10 @@ lock: $(STAMP)
 	    --no-emit-package cnn-fundamentals-book --no-header --no-annotate -o constraints.txt.new
 	{ sed -n '1,3p' constraints.txt; cat constraints.txt.new; } > constraints.txt.tmp
 	mv constraints.txt.tmp constraints.txt && rm -f constraints.txt.new
+
+# The book's cost against its targets; see benchmarks/bench.py.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf _build

@@ -235,3 +235,98 @@ def test_nbval_fails_when_a_stored_output_is_edited(
     assert result.returncode != 0
     assert "Cell outputs differ" in result.stdout
     assert "1 failed" in result.stdout
+
+
+# --- `make book`'s validation cache cannot hide a failure ---------------------------------
+
+
+@pytest.fixture()
+def cached_setup():
+    """A notebook whose output depends on a helper module, executed and stored.
+
+    The helper stands in for a module of utils/: the test passes it to
+    `make validate-cached` as a validation input, exactly as the Makefile
+    passes every file of utils/.
+    """
+    folder = REPO / "_build" / "nbval-cache-selftest"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    helper = folder / "helper.py"
+    helper.write_text("def answer():\n    return 41 + 1\n")
+    path = folder / "cached.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("import utils\n\nutils.setup_notebook(seed=0)"),
+        nbformat.v4.new_code_cell("from helper import answer\n\nprint(answer())"),
+    ]
+    nbformat.write(nb, path)
+    subprocess.run(
+        ["make", "--no-print-directory", "outputs", f"NB={path}"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    yield path, helper, folder / "cache"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def validate_cached(path: Path, helper: Path, cache: Path) -> subprocess.CompletedProcess:
+    inputs = " ".join(str(p) for p in [helper, REPO / "constraints.txt"])
+    return subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "validate-cached",
+            f"NOTEBOOK_FILES={path}",
+            f"VALIDATION_INPUTS={inputs}",
+            f"CACHE={cache}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_validation_cache_skips_unchanged_and_catches_changes(cached_setup):
+    path, helper, cache = cached_setup
+    first = validate_cached(path, helper, cache)
+    assert first.returncode == 0 and "Validating:" in first.stdout, first.stdout[-2000:]
+    again = validate_cached(path, helper, cache)
+    assert again.returncode == 0 and "passed nbval with these inputs before" in again.stdout
+
+    # A changed function that the notebook uses: re-validated, and the stale output fails.
+    helper.write_text("def answer():\n    return 41 + 2\n")
+    changed = validate_cached(path, helper, cache)
+    assert changed.returncode != 0 and "Cell outputs differ" in changed.stdout
+
+    # Back to the original function: the cached pass is valid again.
+    helper.write_text("def answer():\n    return 41 + 1\n")
+    assert validate_cached(path, helper, cache).returncode == 0
+
+    # An output edited by hand: the notebook's content changed, so it is re-validated.
+    nb = read(path)
+    nb.cells[1].outputs[0].text = "4242\n"
+    nbformat.write(nb, path)
+    edited = validate_cached(path, helper, cache)
+    assert edited.returncode != 0 and "Cell outputs differ" in edited.stdout
+
+
+def test_validation_cache_key_covers_every_utils_module_and_the_lock():
+    shown = subprocess.run(
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "--eval=show-inputs: ; @echo $(VALIDATION_INPUTS)",
+            "show-inputs",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    modules = sorted(f"utils/{p.name}" for p in (REPO / "utils").glob("*.py"))
+    assert modules and set(modules) <= set(shown)
+    assert {"constraints.txt", "conftest.py", "tests/nbval_sanitize.cfg"} <= set(shown)
