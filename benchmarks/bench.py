@@ -20,9 +20,11 @@ What it measures, and the targets:
    outputs`` runs them (timeout 600 s, the notebook's folder as working
    directory, nothing written back): the wall time from starting the kernel
    to the last cell's output, **kernel start-up included** (it is what a
-   reader waits for) (<= 20 s), and the peak resident memory of the kernel
-   process and its children, polled every 20 ms (<= 1536 MiB). Every cell
-   is timed too; the slowest cells of a notebook over 15 s are listed.
+   reader waits for; the kernel's shut-down is not, and is only recorded in
+   the JSON) (<= 20 s), and the peak resident memory of the kernel process
+   and its children, polled every 20 ms (<= 1536 MiB). Every cell is timed
+   too; the slowest cells of a notebook over 15 s are listed. The kernels'
+   stderr goes to ``_build/bench/kernels.log``.
 2. ``make test`` (<= 300 s), and ``make book`` when nothing changed since
    the last build: one run to warm up, then the timed run (<= 15 s). Their
    output goes to ``_build/bench/make_*.log``. ``--skip-make`` skips both.
@@ -47,6 +49,7 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -92,6 +95,7 @@ LOOP_RUNS = 3  # runs of the (slow) per-pixel Python loops
 FILTERS = 32
 CROP = 64  # side, in pixels, of the crop the Python loops run on
 SEED = 0
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")  # colours in tracebacks
 
 
 # --------------------------------------------------------------------------- rows
@@ -238,11 +242,12 @@ class PeakRSS:
 
 @dataclass
 class NotebookRun:
-    """One notebook executed in a fresh kernel."""
+    """One notebook executed in a fresh kernel. Times are in seconds."""
 
     path: str
-    seconds: float = 0.0  # kernel start to kernel shut down
-    startup_seconds: float = 0.0  # kernel start to ready
+    seconds: float = 0.0  # kernel start to the end of the last cell: what a reader waits
+    startup_seconds: float = 0.0  # kernel start to kernel ready (included in seconds)
+    shutdown_seconds: float = 0.0  # end of the last cell to kernel gone (not included)
     peak_mib: float = 0.0
     cells: list[dict[str, Any]] = field(default_factory=list)  # one per code cell
     error: str = ""
@@ -268,28 +273,31 @@ def first_line(source: str, width: int = 60) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def run_notebook(path: Path) -> NotebookRun:
-    """Execute every cell of ``path`` in a fresh kernel; time it and watch its memory."""
+def run_notebook(path: Path, kernel_log: Path) -> NotebookRun:
+    """Execute every cell of ``path`` in a fresh kernel; time it and watch its memory.
+
+    The kernel's own stderr (ipykernel's warnings) is appended to ``kernel_log``.
+    """
     run = NotebookRun(display_path(path))
     nb = nbformat.read(path, as_version=4)
-    starts: dict[int, float] = {}
-    state: dict[str, Any] = {"monitor": None, "code_cells": 0}
+    clock: dict[str | int, float] = {}  # "start", "ready", "last", and each cell's start
+    monitor: list[PeakRSS] = []
 
     def on_notebook_start(**_: Any) -> None:  # the kernel is ready
-        run.startup_seconds = time.perf_counter() - start
-        state["monitor"] = PeakRSS(client.km.provisioner.pid)
-        state["monitor"].start()
+        clock["ready"] = time.perf_counter()
+        monitor.append(PeakRSS(client.km.provisioner.pid))
+        monitor[0].start()
 
-    def on_cell_execute(cell: Any, cell_index: int, **_: Any) -> None:
-        starts[cell_index] = time.perf_counter()
+    def on_cell_execute(cell_index: int, **_: Any) -> None:
+        clock[cell_index] = time.perf_counter()
 
     def on_cell_executed(cell: Any, cell_index: int, **_: Any) -> None:
-        state["code_cells"] += 1
+        clock["last"] = time.perf_counter()
         run.cells.append(
             {
-                "cell": state["code_cells"],  # In [n] when run top to bottom
+                "cell": len(run.cells) + 1,  # In [n] when run top to bottom
                 "index": cell_index,
-                "seconds": time.perf_counter() - starts[cell_index],
+                "seconds": clock["last"] - clock[cell_index],
                 "source": first_line(cell.source),
             }
         )
@@ -304,21 +312,29 @@ def run_notebook(path: Path) -> NotebookRun:
         on_cell_execute=on_cell_execute,
         on_cell_executed=on_cell_executed,
     )
-    start = time.perf_counter()
-    try:
-        client.execute()
-    except Exception as error:  # a failing cell, a dead kernel, a timeout
-        summary = str(error).strip().splitlines()
-        run.error = f"{type(error).__name__}: {summary[-1] if summary else ''}"[:200]
-    run.seconds = time.perf_counter() - start
-    if state["monitor"] is not None:
-        run.peak_mib = state["monitor"].stop()
+    with kernel_log.open("a") as log:
+        print(f"--- {run.path}", file=log, flush=True)
+        clock["start"] = time.perf_counter()
+        try:
+            client.execute(stderr=log)
+        except Exception as error:  # a failing cell, a dead kernel, a timeout
+            lines = ANSI_ESCAPE.sub("", str(error)).strip().splitlines()
+            run.error = f"{type(error).__name__}: {lines[-1] if lines else ''}"[:200]
+    end = time.perf_counter()
+    last = clock.get("last", end)
+    run.seconds = last - clock["start"]
+    run.startup_seconds = clock.get("ready", end) - clock["start"]
+    run.shutdown_seconds = end - last
+    if monitor:
+        run.peak_mib = monitor[0].stop()
     return run
 
 
 def notebook_rows(run: NotebookRun) -> list[Row]:
     cells = sum(cell["seconds"] for cell in run.cells)
     note = f"kernel start-up {fmt(run.startup_seconds)} s included; cells {fmt(cells)} s"
+    if run.error and run.cells:
+        note += f"; stopped in In [{run.cells[-1]['cell']}]"
     return [
         Row(
             f"{run.path}: wall time",
@@ -333,8 +349,7 @@ def notebook_rows(run: NotebookRun) -> list[Row]:
             run.peak_mib,
             "MiB",
             Target("<=", NOTEBOOK_MIB),
-            "kernel and its children",
-            "partial run" if run.error else "",
+            "kernel and its children" + ("; partial run: the notebook failed" if run.error else ""),
         ),
     ]
 
@@ -726,8 +741,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print("1. Notebooks, each in a fresh kernel", flush=True)
     runs = []
+    kernel_log = OUT_DIR / "kernels.log"
+    kernel_log.write_text("")
     for path in notebooks:
-        runs.append(run_notebook(path))
+        runs.append(run_notebook(path, kernel_log))
         for row in notebook_rows(runs[-1]):
             rows.append(row)
             print_progress(row)
