@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from utils.conv import conv2d
-from utils.layers import apply, conv2d_layer, count_params, summary
+from utils.layers import apply, conv2d_layer, count_params, model_inputs, summary
 
 
 @pytest.mark.parametrize("padding", ["valid", "same"])
@@ -28,6 +28,12 @@ def test_activation_and_no_bias():
     layer = conv2d_layer(kernels, activation="relu")
     assert not layer.use_bias and count_params(layer) == 1
     np.testing.assert_array_equal(apply(layer, np.ones((1, 2, 2, 1))), 0.0)
+
+
+def test_model_inputs_of_a_functional_model():
+    inputs = keras.Input((8, 8, 1))
+    model = keras.Model(inputs, keras.layers.Conv2D(2, 3)(inputs))
+    assert model_inputs(model) == [inputs]
 
 
 def test_count_params_and_summary():
@@ -78,6 +84,12 @@ def test_count_params_and_summary():
         (lambda: count_params(keras.layers.Dense(3)), ValueError, "not built yet"),
         (lambda: count_params(3), TypeError, "layer must be a Keras layer"),
         (lambda: summary(keras.layers.Dense(3)), TypeError, "model must be a Keras model"),
+        (lambda: model_inputs("model"), TypeError, "model must be a Keras model"),
+        (
+            lambda: model_inputs(keras.Sequential([keras.layers.Dense(2)])),
+            ValueError,
+            "has no defined input",
+        ),
     ],
 )
 def test_bad_input_names_the_argument(call, error, match):

@@ -43,6 +43,7 @@ import tensorflow as tf
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from ._checks import non_negative_int, numeric_array, positive_int
+from .layers import model_inputs
 
 __all__ = [
     "FIELD_MARGIN",
@@ -71,16 +72,8 @@ _MASS_TOLERANCE = 1e-12
 
 
 def _model_input(model: Any) -> keras.KerasTensor:
-    """The single symbolic input of a Sequential or Functional model, or a clear error."""
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a Keras model; got {type(model).__name__}")
-    try:
-        inputs = list(model.inputs)
-    except (AttributeError, ValueError) as error:
-        raise ValueError(
-            f"model {model.name!r} has no defined input: start a Sequential model with "
-            "keras.Input(shape), or build a Functional model from one"
-        ) from error
+    """The single symbolic image input of a Sequential or Functional model."""
+    inputs = model_inputs(model)
     if len(inputs) != 1:
         raise ValueError(
             f"model must take one image input; model {model.name!r} has {len(inputs)} inputs"

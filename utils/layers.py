@@ -11,7 +11,7 @@ import numpy as np
 
 from ._checks import numeric_array, positive_pair
 
-__all__ = ["apply", "conv2d_layer", "count_params", "summary"]
+__all__ = ["apply", "conv2d_layer", "count_params", "model_inputs", "summary"]
 
 
 def conv2d_layer(
@@ -86,6 +86,29 @@ def count_params(layer: keras.layers.Layer | keras.Model) -> int:
             "call it on an input or give the model a keras.Input first"
         )
     return int(layer.count_params())
+
+
+def model_inputs(model: keras.Model) -> list:
+    """The symbolic inputs of a Sequential or Functional model, or a clear error.
+
+    A subclassed model, or a Sequential model started without ``keras.Input``,
+    has no graph to follow layer by layer.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a Keras model; got {type(model).__name__}")
+    try:
+        inputs = list(model.inputs)
+    except (AttributeError, ValueError) as error:
+        inputs, cause = [], error
+    else:
+        cause = None
+    if not inputs:
+        raise ValueError(
+            f"model {model.name!r} has no defined input: start a Sequential model with "
+            "keras.Input(shape), or build a Functional model from one (a subclassed model "
+            "cannot be followed layer by layer)"
+        ) from cause
+    return inputs
 
 
 def summary(model: keras.Model) -> str:

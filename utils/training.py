@@ -29,6 +29,7 @@ from sklearn.metrics import confusion_matrix
 from sklearn.utils.multiclass import unique_labels
 
 from ._checks import non_negative_int, positive_int
+from .layers import model_inputs
 from .plotting import WINDOW_COLOR, contrast_limits
 
 __all__ = [
@@ -457,23 +458,6 @@ def plot_confusion_matrix(
     return fig, ax
 
 
-def _check_graph_model(model: Any) -> list[keras.KerasTensor]:
-    """The symbolic inputs of a built Sequential or Functional model, or a clear error."""
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a Keras model; got {type(model).__name__}")
-    try:
-        inputs = list(model.inputs)
-    except (AttributeError, ValueError) as error:
-        raise ValueError(
-            f"model {model.name!r} has no defined input, so its layers have no outputs to "
-            "show: start a Sequential model with keras.Input(shape), or build a Functional "
-            "model from one (a subclassed model cannot be followed layer by layer)"
-        ) from error
-    if not inputs:
-        raise ValueError(f"model {model.name!r} has no defined input: start it with keras.Input")
-    return inputs
-
-
 def layer_outputs(model: keras.Model, x: Any) -> dict[str, np.ndarray]:
     """The output of every layer of ``model`` for the batch ``x``, keyed by layer name.
 
@@ -482,7 +466,7 @@ def layer_outputs(model: keras.Model, x: Any) -> dict[str, np.ndarray]:
     runs them; the input layer is skipped. Layers run in inference mode
     (dropout off, batch normalization with its moving statistics).
     """
-    inputs = _check_graph_model(model)
+    inputs = model_inputs(model)
     if len(inputs) == 1:
         expected = tuple(inputs[0].shape)
         x = np.asarray(x)
@@ -541,7 +525,7 @@ def show_layer_outputs(
     max_channels = positive_int("max_channels", max_channels)
     if isinstance(size, bool) or not isinstance(size, numbers.Real) or not size > 0:
         raise ValueError(f"size must be a positive number of inches; got {size!r}")
-    _check_graph_model(model)
+    model_inputs(model)
     x = np.asarray(x)
     if x.ndim != 4 or x.shape[0] != 1:
         raise ValueError(
