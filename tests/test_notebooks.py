@@ -171,6 +171,21 @@ SELFTEST_CELLS = [
 ]
 
 
+def write_executed_notebook(path: Path, cells: list[str]) -> None:
+    """Write a notebook of these code cells and store its outputs as `make outputs` does."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nbformat.write(nb, path)
+    subprocess.run(
+        ["make", "--no-print-directory", "outputs", f"NB={path}"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
 @pytest.fixture(scope="module")
 def executed_notebook():
     """A tiny notebook executed the way `make outputs` does, inside the repository.
@@ -182,17 +197,7 @@ def executed_notebook():
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     path = folder / "selftest.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in SELFTEST_CELLS]
-    nbformat.write(nb, path)
-    subprocess.run(
-        ["make", "--no-print-directory", "outputs", f"NB={path}"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    write_executed_notebook(path, SELFTEST_CELLS)
     yield path
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -254,19 +259,12 @@ def cached_setup():
     helper = folder / "helper.py"
     helper.write_text("def answer():\n    return 41 + 1\n")
     path = folder / "cached.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        nbformat.v4.new_code_cell("import utils\n\nutils.setup_notebook(seed=0)"),
-        nbformat.v4.new_code_cell("from helper import answer\n\nprint(answer())"),
-    ]
-    nbformat.write(nb, path)
-    subprocess.run(
-        ["make", "--no-print-directory", "outputs", f"NB={path}"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
+    write_executed_notebook(
+        path,
+        [
+            "import utils\n\nutils.setup_notebook(seed=0)",
+            "from helper import answer\n\nprint(answer())",
+        ],
     )
     yield path, helper, folder / "cache"
     shutil.rmtree(folder, ignore_errors=True)
