@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from utils.conv import conv2d
-from utils.layers import apply, conv2d_layer, count_params, model_inputs, summary
+from utils.layers import (
+    apply,
+    conv2d_layer,
+    count_params,
+    layer_output,
+    model_inputs,
+    summary,
+)
 
 
 @pytest.mark.parametrize("padding", ["valid", "same"])
@@ -34,6 +41,16 @@ def test_model_inputs_of_a_functional_model():
     inputs = keras.Input((8, 8, 1))
     model = keras.Model(inputs, keras.layers.Conv2D(2, 3)(inputs))
     assert model_inputs(model) == [inputs]
+
+
+def test_layer_output_of_a_called_layer_and_of_one_never_called():
+    inputs = keras.Input((8, 8, 1))
+    conv = keras.layers.Conv2D(1, 3, padding="same", name="conv")
+    model = keras.Model(inputs, conv(inputs))
+    assert layer_output(model, conv) is model.outputs[0]
+    never_called = keras.layers.Conv2D(1, 3, name="unused")
+    with pytest.raises(ValueError, match="'unused' has no single output"):
+        layer_output(model, never_called)
 
 
 def test_count_params_and_summary():

@@ -43,7 +43,7 @@ import tensorflow as tf
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from ._checks import non_negative_int, numeric_array, positive_int
-from .layers import model_inputs
+from .layers import layer_output, model_inputs
 
 __all__ = [
     "FIELD_MARGIN",
@@ -189,16 +189,7 @@ def effective_receptive_field(
                 f"layer_name {layer_name!r} is not a layer of model {model.name!r}; "
                 f"its layers are {names}"
             ) from error
-        try:
-            output = layer.output
-        except (AttributeError, ValueError) as error:
-            raise ValueError(
-                f"layer_name {layer_name!r}: the layer has no single output in model "
-                f"{model.name!r} (is it shared, or used more than once?)"
-            ) from error
-        if not isinstance(output, keras.KerasTensor):
-            raise ValueError(f"layer_name {layer_name!r}: the layer has several outputs")
-        probe_model = keras.Model(inputs=model_input, outputs=output)
+        probe_model = keras.Model(inputs=model_input, outputs=layer_output(model, layer))
 
     dtype = model_input.dtype or "float32"
     if inputs is None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ._checks import numeric_array, positive_pair
 
-__all__ = ["apply", "conv2d_layer", "count_params", "model_inputs", "summary"]
+__all__ = ["apply", "conv2d_layer", "count_params", "layer_output", "model_inputs", "summary"]
 
 
 def conv2d_layer(
@@ -109,6 +109,24 @@ def model_inputs(model: keras.Model) -> list:
             "cannot be followed layer by layer)"
         ) from cause
     return inputs
+
+
+def layer_output(model: keras.Model, layer: keras.layers.Layer) -> keras.KerasTensor:
+    """The single symbolic output of ``layer`` in ``model``, or a clear error.
+
+    A layer that is shared (called more than once) or returns several tensors
+    has no single output to probe.
+    """
+    try:
+        output = layer.output
+    except (AttributeError, ValueError) as error:
+        raise ValueError(
+            f"layer {layer.name!r} has no single output in model {model.name!r} "
+            "(is it shared, or used more than once?)"
+        ) from error
+    if not isinstance(output, keras.KerasTensor):
+        raise ValueError(f"layer {layer.name!r} has several outputs; one is needed")
+    return output
 
 
 def summary(model: keras.Model) -> str:

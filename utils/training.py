@@ -29,7 +29,7 @@ from sklearn.metrics import confusion_matrix
 from sklearn.utils.multiclass import unique_labels
 
 from ._checks import non_negative_int, positive_int
-from .layers import model_inputs
+from .layers import layer_output, model_inputs
 from .plotting import WINDOW_COLOR, contrast_limits
 
 __all__ = [
@@ -485,18 +485,7 @@ def layer_outputs(model: keras.Model, x: Any) -> dict[str, np.ndarray]:
             )
         x = x.astype(inputs[0].dtype) if x.dtype != inputs[0].dtype else x
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-    outputs = []
-    for layer in layers:
-        try:
-            output = layer.output
-        except (AttributeError, ValueError) as error:
-            raise ValueError(
-                f"layer {layer.name!r} has no single output in model {model.name!r} "
-                f"(is it shared, or used more than once?): {error}"
-            ) from error
-        if not isinstance(output, keras.KerasTensor):
-            raise ValueError(f"layer {layer.name!r} has several outputs; layer_outputs needs one")
-        outputs.append(output)
+    outputs = [layer_output(model, layer) for layer in layers]
     # One input as a tensor, not a one-element list: Keras warns when the structures differ.
     extractor = keras.Model(inputs=inputs[0] if len(inputs) == 1 else model.inputs, outputs=outputs)
     values = extractor(x, training=False)
