@@ -2,10 +2,16 @@
 # Everything runs inside .venv, which is (re)built from the lock when it is
 # missing or older than requirements.txt, constraints.txt or pyproject.toml.
 
+# The interpreter .venv is made from: `make test PYTHON=python3.12` (or a full path,
+# such as `$$(PYENV_VERSION=3.12.1 pyenv which python)`) builds and uses a .venv of that
+# Python instead, replacing one made from another version.
 PYTHON ?= python3
+# The Python versions whose branch of the lock validates every stored output.
+SUPPORTED_PYTHONS := 3.10 3.11 3.12 3.13
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+STAMP  := $(VENV)/.installed-python$(PY_VERSION)
 # Notebooks in reading order; `make outputs NB=chapters/01_convolution.ipynb` takes one.
 NB     ?= $(sort $(wildcard chapters/*.ipynb)) running.ipynb
 # What `make validate` checks; the nbval self-test points it at one notebook.
@@ -23,6 +29,11 @@ BOOK_SOURCES := $(wildcard *.md chapters/*.ipynb *.ipynb _ext/*.py) _config.yml 
 # nbval in strict mode (never --nbval-lax), in this environment's kernel.
 NBVAL  := $(BIN)/python -m pytest --nbval --nbval-current-env \
           --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+# A stand-in for a reader's other CPU: with one thread, TensorFlow and the BLAS add
+# the terms of every parallel reduction in another order, so a stored number that
+# depends on that order (a float32 training log, say) fails the second pass.
+SINGLE_THREADED := TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREADS=1 \
+                   OPENBLAS_NUM_THREADS=1
 # Warnings are errors, nitpicky references, and every warning reported.
 JB_STRICT := -W -n --keep-going
 
@@ -30,6 +41,7 @@ export PYTHONHASHSEED := 0
 # Look for kernels in .venv first, so `python3` is this environment's Python even
 # when the machine has a user-level kernel of that name.
 export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
+JUPYTER_SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.json
 
 # MathJax is served from the book itself (no CDN): copied from the installed
 # django-static-mathjax wheel, which ships MathJax 3's browser files, into
@@ -50,10 +62,23 @@ help:
 
 env: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt constraints.txt pyproject.toml Makefile
+	@case " $(SUPPORTED_PYTHONS) " in *" $(PY_VERSION) "*) ;; *) \
+	  echo "PYTHON=$(PYTHON) is $(if $(PY_VERSION),Python $(PY_VERSION),not a Python that runs)."\
+	       "The book supports Python $(SUPPORTED_PYTHONS), the versions its lock and its"\
+	       "stored outputs are validated on. Choose one: make book PYTHON=python3.12"; \
+	  exit 1;; esac
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; \
+	      print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" != "$(PY_VERSION)" ]; then \
+	  echo "$(VENV) was made from another Python; rebuilding it from Python $(PY_VERSION)"; \
+	  rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 	    -r requirements.txt -c constraints.txt
+	@# `.venv/bin/jupyter lab chapters/` must start in a container too, where readers are
+	@# often root: allow it for this environment's server (still on localhost, with a token).
+	@mkdir -p $(dir $(JUPYTER_SERVER_CONFIG)) && \
+	  echo '{"ServerApp": {"allow_root": true}}' > $(JUPYTER_SERVER_CONFIG)
 	@touch $@
 
 book: validate-cached _build/html/index.html
@@ -73,8 +98,12 @@ lint: $(STAMP)
 unit: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not browser" -p no:cacheprovider
 
+# Twice: with the machine's threads, then single-threaded. Both passes must succeed.
 validate: $(STAMP)
+	@echo "nbval, pass 1 of 2: the machine's default threads"
 	$(NBVAL) $(NOTEBOOKS)
+	@echo "nbval, pass 2 of 2: single-threaded, as on another CPU"
+	$(SINGLE_THREADED) $(NBVAL) $(NOTEBOOKS)
 
 # nbval on the notebooks whose cache key (their content + VALIDATION_INPUTS) has no
 # record of a pass; records a pass per notebook. `make validate` ignores the cache.
@@ -125,11 +154,15 @@ outputs: $(STAMP)
 	    --ExecutePreprocessor.kernel_name=python3 \
 	    --ExecutePreprocessor.store_widget_state=False $(NB)
 
+# Keeps every pin that still satisfies requirements.txt (uv prefers the versions already in
+# the output file) and resolves only what is new; `make lock UPGRADE=1` moves every pin.
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	cp constraints.txt constraints.txt.new
 	$(BIN)/uv pip compile --quiet requirements.txt --universal --python-version 3.10 \
-	    --no-emit-package cnn-fundamentals-book --no-header --no-annotate -o constraints.txt.new
-	{ sed -n '1,3p' constraints.txt; cat constraints.txt.new; } > constraints.txt.tmp
+	    $(if $(UPGRADE),--upgrade) --no-emit-package cnn-fundamentals-book --no-header \
+	    --no-annotate -o constraints.txt.new
+	{ sed -n '1,3p' constraints.txt; grep -v '^#' constraints.txt.new; } > constraints.txt.tmp
 	mv constraints.txt.tmp constraints.txt && rm -f constraints.txt.new
 
 # The book's cost against its targets; see benchmarks/bench.py.

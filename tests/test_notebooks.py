@@ -8,6 +8,7 @@ over the network.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -171,7 +172,7 @@ SELFTEST_CELLS = [
 ]
 
 
-def write_executed_notebook(path: Path, cells: list[str]) -> None:
+def write_executed_notebook(path: Path, cells: list[str], env: dict | None = None) -> None:
     """Write a notebook of these code cells and store its outputs as `make outputs` does."""
     nb = nbformat.v4.new_notebook()
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -180,6 +181,7 @@ def write_executed_notebook(path: Path, cells: list[str]) -> None:
     subprocess.run(
         ["make", "--no-print-directory", "outputs", f"NB={path}"],
         cwd=REPO,
+        env=env,
         check=True,
         capture_output=True,
         text=True,
@@ -202,20 +204,77 @@ def executed_notebook():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def validate(path: Path) -> subprocess.CompletedProcess:
+def validate(path: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """`make validate` on one notebook: the exact command that checks chapters/."""
     return subprocess.run(
         ["make", "--no-print-directory", "validate", f"NOTEBOOKS={path}"],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
     )
 
 
+def validation_passes(result: subprocess.CompletedProcess) -> tuple[str, str]:
+    """The output of `make validate`'s two passes: default threads, then single-threaded."""
+    marker = "pass 2 of 2"
+    assert marker in result.stdout, result.stdout[-2000:]
+    first, second = result.stdout.split(marker, 1)
+    return first, second
+
+
 def test_nbval_passes_an_untouched_notebook(executed_notebook):
     result = validate(executed_notebook)
     assert result.returncode == 0, result.stdout[-2000:]
-    assert "3 passed" in result.stdout
+    first, second = validation_passes(result)
+    assert "3 passed" in first and "3 passed" in second
+
+
+# --- the single-threaded pass catches an output that depends on the CPU -------------------
+
+# A float32 training loss printed to 6 decimals: the kind of output that differs on a
+# reader's machine. Adam at a high learning rate amplifies the last-bit differences that
+# the order of the float32 reductions makes, within five epochs.
+FLOAT32_TRAINING_CELLS = [
+    "import utils\n\nutils.setup_notebook(seed=0)\nimport keras\n"
+    "from sklearn.datasets import load_digits",
+    "digits = load_digits()\n"
+    "x, y = digits.images[..., None] / 16.0, digits.target\n"
+    "model = keras.Sequential([\n"
+    "    keras.Input((8, 8, 1)),\n"
+    "    keras.layers.Conv2D(16, 3, padding='same', activation='relu'),\n"
+    "    keras.layers.Conv2D(32, 3, padding='same', activation='relu'),\n"
+    "    keras.layers.Flatten(),\n"
+    "    keras.layers.Dense(10, activation='softmax'),\n"
+    "])\n"
+    "model.compile(optimizer=keras.optimizers.Adam(0.03), loss='sparse_categorical_crossentropy')\n"
+    "history = model.fit(x, y, epochs=5, batch_size=64, verbose=0)\n"
+    "print(f\"float32 training loss: {history.history['loss'][-1]:.6f}\")",
+]
+
+
+def test_single_threaded_pass_fails_a_float32_training_log():
+    """Stored with two threads, the log passes pass 1 and fails pass 2 (one thread).
+
+    Two threads are set explicitly (for both the stored run and pass 1), so the
+    test shows the same thing on a machine with any number of cores.
+    """
+    folder = REPO / "_build" / "nbval-threads-selftest"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    path = folder / "float32_training.ipynb"
+    two_threads = {**os.environ, "TF_NUM_INTRAOP_THREADS": "2", "TF_NUM_INTEROP_THREADS": "2"}
+    try:
+        write_executed_notebook(path, FLOAT32_TRAINING_CELLS, env=two_threads)
+        stored = read(path).cells[1].outputs[0].text
+        assert re.fullmatch(r"float32 training loss: \d+\.\d{6}\n", stored), stored
+        result = validate(path, env=two_threads)
+        first, second = validation_passes(result)
+        assert "2 passed" in first, first[-2000:]
+        assert result.returncode != 0, "the single-threaded pass accepted a float32 training log"
+        assert "Cell outputs differ" in second and "1 failed" in second, second[-2000:]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.parametrize(
