@@ -42,6 +42,7 @@ export PYTHONHASHSEED := 0
 # when the machine has a user-level kernel of that name.
 export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
 JUPYTER_SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.json
+UV := _build/uv/bin/uv
 
 # MathJax is served from the book itself (no CDN): copied from the installed
 # django-static-mathjax wheel, which ships MathJax 3's browser files, into
@@ -156,10 +157,13 @@ outputs: $(STAMP)
 
 # Keeps every pin that still satisfies requirements.txt (uv prefers the versions already in
 # the output file) and resolves only what is new; `make lock UPGRADE=1` moves every pin.
-lock: $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+# uv lives in a small venv of its own, so the lock can be made when .venv cannot be
+# installed from the old one (a new requirement that conflicts with an old pin).
+lock:
+	@test -x $(UV) || { $(PYTHON) -m venv $(dir $(UV)).. && \
+	  $(dir $(UV))python -m pip install --quiet --disable-pip-version-check uv; }
 	cp constraints.txt constraints.txt.new
-	$(BIN)/uv pip compile --quiet requirements.txt --universal --python-version 3.10 \
+	$(UV) pip compile --quiet requirements.txt --universal --python-version 3.10 \
 	    $(if $(UPGRADE),--upgrade) --no-emit-package cnn-fundamentals-book --no-header \
 	    --no-annotate -o constraints.txt.new
 	{ sed -n '1,3p' constraints.txt; grep -v '^#' constraints.txt.new; } > constraints.txt.tmp
