@@ -55,11 +55,12 @@ MATHJAX := _vendor/mathjax
 
 help:
 	@echo "make book     validate the notebooks, then render the book to _build/html"
-	@echo "make test     lint, unit tests, notebook validation, strict build, browser test"
+	@echo "make test     lint, unit tests, notebook validation (twice), strict build, browser test"
 	@echo "make outputs  re-execute notebooks and store their outputs (NB=path for one)"
-	@echo "make bench    time every notebook, make book/test and the NumPy code"
+	@echo "make bench    time every notebook against a ten-line TensorFlow program, and more"
 	@echo "make lock     regenerate constraints.txt from requirements.txt"
 	@echo "make clean    remove _build (keep .venv)"
+	@echo "PYTHON=...    the Python .venv is made from (3.10 to 3.13), e.g. make test PYTHON=python3.12"
 
 env: $(STAMP)
 

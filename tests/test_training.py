@@ -237,7 +237,9 @@ def test_show_layer_outputs_makes_one_row_per_layer():
     assert labels[0] == "conv1\n(1, 8, 8, 3)" and labels[2].startswith("conv2\n(1, 2, 2, 10)")
     assert "first 4 of 10" in labels[2]
     assert len(rows[3][0].patches) == 40 and len(rows[4][0].patches) == 4  # one bar per unit
-    assert rows[0][2].get_title() == "channel 2"
+    # Each column is labelled once, above its first panel: channel 3 first appears in conv2.
+    assert rows[0][2].get_title() == "channel 2" and rows[2][0].get_title() == ""
+    assert rows[2][3].get_title() == "channel 3"
     assert len(fig.axes) == 3 + 3 + 4 + 1 + 1
 
 

@@ -502,7 +502,8 @@ def show_layer_outputs(
     ``x`` is one image with its batch axis, shape ``(1, height, width,
     channels)``. A layer whose output is a stack of feature maps
     ``(1, height, width, channels)`` gets a row with its first
-    ``max_channels`` channels, each with its own contrast, in gray; a layer
+    ``max_channels`` channels, each with its own contrast, in gray (each
+    column's channel number is written once, above its first panel); a layer
     whose output is a vector ``(1, units)`` (``Flatten``, ``Dense``) gets a
     bar chart of its values, and the largest value of the last layer (the
     predicted class) is drawn in red. Each row is labelled with the layer's
@@ -530,6 +531,7 @@ def show_layer_outputs(
     fig = plt.figure(figsize=(size * ncols + 2.2, size * sum(heights) + 0.3), layout="constrained")
     grid = fig.add_gridspec(len(outputs), ncols, height_ratios=heights)
     rows: list[np.ndarray] = []
+    titled: set[int] = set()
     names = list(outputs)
     for r, (name, value) in enumerate(outputs.items()):
         label = f"{name}\n{tuple(value.shape)}"
@@ -545,7 +547,9 @@ def show_layer_outputs(
                 ax.imshow(fmap, cmap="gray", vmin=low, vmax=high)
                 ax.set_xticks([])
                 ax.set_yticks([])
-                ax.set_title(f"channel {c}", fontsize=8)
+                if c not in titled:  # each column's channel number once, at its top
+                    ax.set_title(f"channel {c}", fontsize=8)
+                    titled.add(c)
                 axes.append(ax)
         else:
             ax = fig.add_subplot(grid[r, :])
