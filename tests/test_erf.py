@@ -11,7 +11,9 @@ import pytest
 
 from utils.erf import (
     area_for_mass,
+    centre_gradient,
     effective_receptive_field,
+    erf_map,
     erf_std,
     fit_gaussian,
     radius_for_mass,
@@ -62,6 +64,60 @@ def test_uniform_stack_is_the_n_fold_box_convolution(n):
     # The support is exactly the theoretical (2n + 1) x (2n + 1) field.
     np.testing.assert_array_equal(erf > 0, expected > 0)
     assert (erf > 0).sum() == (2 * n + 1) ** 2
+
+
+def test_centre_gradient_is_the_raw_gradient_of_the_centre_unit():
+    # One random 3x3 filter: the centre output is the sum of the window times the
+    # kernel, so its gradient is the kernel itself, placed on the centre window.
+    model = uniform_conv_stack(1, init="random", seed=3, input_size=7)
+    kernel = model.layers[0].get_weights()[0][:, :, 0, 0]
+    g = centre_gradient(model, inputs=np.zeros((2, 7, 7, 1)))
+    assert g.shape == (2, 7, 7, 1) and g.dtype == np.float64
+    for image in g:
+        np.testing.assert_allclose(image[2:5, 2:5, 0], kernel, rtol=1e-6)
+        assert np.count_nonzero(image) == 9
+
+
+def test_squared_and_absolute_measures():
+    model = uniform_conv_stack(1, init="random", seed=3, input_size=7)
+    g = centre_gradient(model, inputs=np.zeros((1, 7, 7, 1)))
+    np.testing.assert_allclose(erf_map(g, "squared"), g[0, :, :, 0] ** 2 / (g**2).sum())
+    np.testing.assert_allclose(erf_map(g, "absolute"), np.abs(g[0, :, :, 0]) / np.abs(g).sum())
+    np.testing.assert_allclose(
+        effective_receptive_field(model, inputs=np.zeros((1, 7, 7, 1)), measure="squared"),
+        erf_map(g, "squared"),
+    )
+    # For uniform weights the squared map is the absolute one squared: sqrt(2) narrower for
+    # a Gaussian, and nearly so for the 8-fold box.
+    n = 8
+    absolute, squared = (
+        uniform_erf(n),
+        effective_receptive_field(uniform_conv_stack(n), measure="squared"),
+    )
+    np.testing.assert_allclose(squared, absolute**2 / (absolute**2).sum(), atol=1e-9)
+    np.testing.assert_allclose(
+        np.array(erf_std(absolute)) / erf_std(squared), [np.sqrt(2)] * 2, rtol=0.03
+    )
+
+
+def test_random_weights_spread_their_variance_like_uniform_weights():
+    """Luo et al.: with zero-mean random weights, the expected squared gradient follows
+    the uniform recursion, so its width is sqrt(2n/3); |g| spreads about sqrt(2) wider."""
+    n = 16
+    g = np.concatenate(
+        [
+            centre_gradient(
+                uniform_conv_stack(n, channels=8, init="random", seed=seed),
+                inputs=np.zeros((1, 53, 53, 8)),
+            )
+            for seed in range(4)
+        ]
+    )
+    squared, absolute = erf_map(g, "squared"), erf_map(g, "absolute")
+    theory = np.sqrt(2 * n / 3)
+    np.testing.assert_allclose(erf_std(squared), [theory] * 2, rtol=0.12)
+    ratio = np.array(erf_std(absolute)) / erf_std(squared)
+    assert np.all((ratio > 1.2) & (ratio < np.sqrt(2) * 1.05)), ratio
 
 
 def test_channels_are_summed_in_and_out():
@@ -299,6 +355,13 @@ def _dense_model():
             ValueError,
             r"must be a \(batch, height, width, channels\) map",
         ),
+        (
+            lambda: effective_receptive_field(uniform_conv_stack(1), measure="mean"),
+            ValueError,
+            "measure must be one of",
+        ),
+        (lambda: erf_map(np.ones((3, 3)), "squared"), ValueError, "gradient must be a 4-D"),
+        (lambda: erf_map(np.zeros((1, 3, 3, 1))), ValueError, "zero at every input pixel"),
         (lambda: uniform_conv_stack(0), ValueError, "depth"),
         (lambda: uniform_conv_stack(2, kernel_size=4), ValueError, "kernel_size must be odd"),
         (lambda: uniform_conv_stack(2, channels=0), ValueError, "channels"),

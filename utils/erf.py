@@ -7,21 +7,29 @@ output unit as the distribution of its gradient over the input pixels:
 1. set the gradient of the centre output unit to one and of every other
    output unit to zero;
 2. backpropagate to the input, giving ``g[b, i, j, c] = d y_centre / d x[b, i, j, c]``;
-3. take absolute values, sum over the input channels ``c`` and average over
-   the batch ``b``: ``m[i, j] = mean_b sum_c |g[b, i, j, c]|``;
+3. sum over the input channels ``c`` and average over the batch ``b`` a
+   measure of the gradient's size: its absolute value,
+   ``m[i, j] = mean_b sum_c |g[b, i, j, c]|``, or its square (its energy),
+   ``m[i, j] = mean_b sum_c g[b, i, j, c] ** 2``;
 4. normalise: ``erf = m / m.sum()``, a probability map over pixels.
 
 For a stack of ``n`` convolutions of size ``k x k`` with uniform weights and
-no nonlinearity, the ERF is the ``n``-fold convolution of a ``k x k`` box
-with itself. By the central limit theorem it is close to a Gaussian whose
-variance per axis is ``n (k**2 - 1) / 12`` (the variance of a uniform
-distribution on ``k`` integers, added ``n`` times). Its standard deviation
-therefore grows like ``sqrt(n)``, while the theoretical receptive field grows
-like ``n (k - 1) + 1``: the ERF fills an ever smaller part of the field.
+no nonlinearity, the gradient itself (positive everywhere in the field) is
+the ``n``-fold convolution of a ``k x k`` box with itself. By the central
+limit theorem it is close to a Gaussian whose variance per axis is
+``n (k**2 - 1) / 12`` (the variance of a uniform distribution on ``k``
+integers, added ``n`` times). Its standard deviation therefore grows like
+``sqrt(n)``, while the theoretical receptive field grows like
+``n (k - 1) + 1``: the ERF fills an ever smaller part of the field. With
+zero-mean random weights the gradient's sign is random, and it is its
+*variance*, the expected squared gradient, that follows the same recursion
+(Luo et al.): measure such networks with ``measure="squared"``.
 
 Functions:
 
-- :func:`effective_receptive_field`: the ERF map of a Keras image model;
+- :func:`centre_gradient`: the gradient of the centre unit with respect to the input;
+- :func:`erf_map`: that gradient as a map over pixels, absolute or squared;
+- :func:`effective_receptive_field`: the two in one call, for any Keras image model;
 - :func:`uniform_conv_stack`: the classic experiment, ``depth`` stacked
   convolutions with uniform or random weights;
 - :func:`erf_std`, :func:`fit_gaussian`, :func:`radius_for_mass`,
@@ -47,9 +55,12 @@ from .layers import layer_output, model_inputs
 
 __all__ = [
     "FIELD_MARGIN",
+    "MEASURES",
     "PROBE_BATCH",
     "area_for_mass",
+    "centre_gradient",
     "effective_receptive_field",
+    "erf_map",
     "erf_std",
     "fit_gaussian",
     "radius_for_mass",
@@ -117,7 +128,7 @@ def _probe_shape(
     return tuple(int(v) for v in expected)  # type: ignore[return-value]
 
 
-def effective_receptive_field(
+def centre_gradient(
     model: keras.Model,
     input_shape: tuple[int, int, int] | None = None,
     layer_name: str | None = None,
@@ -125,39 +136,30 @@ def effective_receptive_field(
     inputs: np.ndarray | None = None,
     seed: int = 0,
 ) -> np.ndarray:
-    """The effective receptive field of the centre unit: a ``(height, width)`` map summing to 1.
+    """The gradient of the centre unit with respect to every input value, in float64.
 
     ``model`` is a Keras 3 Sequential or Functional model with one NHWC image
     input (it must start from a ``keras.Input``). ``layer_name`` chooses the
     layer whose output map is probed; by default the model's output.
 
-    The method of Luo et al. (2016), in one backward pass:
-
-    - the probe unit is the centre of the output map, row ``h_out // 2`` and
+    - The probe unit is the centre of the output map, row ``h_out // 2`` and
       column ``w_out // 2``, **summed over the output channels**, so the
-      quantity differentiated is ``y = sum_b sum_k out[b, h_out // 2, w_out // 2, k]``;
-    - ``tf.GradientTape`` gives ``g = dy / dx`` for every input pixel; the
-      images of a batch do not interact, so ``g[b]`` is the gradient of image
-      ``b``'s own centre unit;
-    - ``m[i, j] = mean_b sum_c |g[b, i, j, c]|`` (absolute value, summed over
-      the input channels, averaged over the batch), and the result is
-      ``m / m.sum()``, in float64.
+      quantity differentiated is ``y = sum_b sum_k out[b, h_out // 2, w_out // 2, k]``.
+    - ``tf.GradientTape`` gives ``g = dy / dx`` for every input value, shape
+      ``(batch, height, width, channels)``; the images of a batch do not
+      interact, so ``g[b]`` is the gradient of image ``b``'s own centre unit.
 
     The probe images: for a linear network (convolutions, no nonlinearity)
     the gradient does not depend on the input at all. For a nonlinear one it
     does, so the default (``inputs=None``) is a batch of :data:`PROBE_BATCH`
-    standard-normal images drawn from ``numpy.random.default_rng(seed)``;
-    averaging over several images keeps a dead ReLU in one of them from
-    hiding the field. Pass ``inputs`` (shape ``(batch, height, width,
-    channels)``) to probe with your own images instead. The model runs in
-    inference mode (``training=False``).
+    standard-normal images drawn from ``numpy.random.default_rng(seed)``.
+    Pass ``inputs`` (shape ``(batch, height, width, channels)``) to probe
+    with your own images instead. The model runs in inference mode
+    (``training=False``).
 
     ``input_shape`` ``(height, width, channels)`` is needed only when the
     model's input leaves the image size open (``None``) and ``inputs`` is not
     given; otherwise the size comes from the model (or from ``inputs``).
-
-    Raises ``ValueError`` when the gradient is zero everywhere, as happens
-    when every ReLU on the way to the centre unit is inactive.
     """
     model_input = _model_input(model)
     seed = non_negative_int("seed", seed)
@@ -211,7 +213,40 @@ def effective_receptive_field(
     grad = tape.gradient(target, x)
     if grad is None:
         raise ValueError("the centre unit does not depend on the input: there is no gradient")
-    field = np.abs(grad.numpy().astype(np.float64)).sum(axis=-1).mean(axis=0)
+    return grad.numpy().astype(np.float64)
+
+
+#: How :func:`erf_map` turns a gradient into a map: ``|g|`` or ``g ** 2``.
+MEASURES = ("absolute", "squared")
+
+
+def erf_map(gradient: np.ndarray, measure: str = "absolute") -> np.ndarray:
+    """A ``(height, width)`` map summing to 1 from an input gradient ``(batch, h, w, c)``.
+
+    - ``measure="absolute"``: ``m[i, j] = mean_b sum_c |g[b, i, j, c]|``, how
+      much the unit changes per unit change of the pixel, whatever the sign.
+    - ``measure="squared"``: ``m[i, j] = mean_b sum_c g[b, i, j, c] ** 2``,
+      the gradient's energy. For zero-mean random weights the gradient at a
+      pixel is as often negative as positive, and what follows the same
+      recursion as for uniform weights is its variance (Luo et al., 2016):
+      averaged over random weights or inputs, this map is that variance.
+
+    The result is ``m / m.sum()``. For one Gaussian-shaped gradient of width
+    ``sigma``, the squared map has width ``sigma / sqrt(2)``; conversely, when
+    the variance spreads with width ``sigma``, the absolute map, like the
+    typical size ``sqrt(variance)``, spreads about ``sqrt(2)`` times wider.
+
+    Raises ``ValueError`` when the gradient is zero everywhere, as happens
+    when every ReLU on the way to the centre unit is inactive.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {MEASURES}; got {measure!r}")
+    g = numeric_array("gradient", gradient, 4, "(batch, height, width, channels)")
+    g = g.astype(np.float64)
+    if g.shape[0] == 0:
+        raise ValueError("gradient must hold at least one image; got an empty batch")
+    per_value = np.abs(g) if measure == "absolute" else g**2
+    field = per_value.sum(axis=-1).mean(axis=0)
     total = field.sum()
     if not np.isfinite(total):
         raise ValueError("the gradient overflowed (NaN or infinity); scale the weights down")
@@ -221,6 +256,30 @@ def effective_receptive_field(
             "probe with other inputs (a different seed, or more images in inputs)"
         )
     return field / total
+
+
+def effective_receptive_field(
+    model: keras.Model,
+    input_shape: tuple[int, int, int] | None = None,
+    layer_name: str | None = None,
+    *,
+    inputs: np.ndarray | None = None,
+    seed: int = 0,
+    measure: str = "absolute",
+) -> np.ndarray:
+    """The effective receptive field of the centre unit: a ``(height, width)`` map summing to 1.
+
+    The method of Luo et al. (2016): backpropagate from the centre unit to
+    the input (:func:`centre_gradient`, which explains ``model``,
+    ``input_shape``, ``layer_name``, ``inputs`` and ``seed``), then turn the
+    gradient into a distribution over pixels (:func:`erf_map`, which explains
+    ``measure``). Averaging over several probe images keeps a dead ReLU in one
+    of them from hiding the field.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {MEASURES}; got {measure!r}")
+    gradient = centre_gradient(model, input_shape, layer_name, inputs=inputs, seed=seed)
+    return erf_map(gradient, measure)
 
 
 # --------------------------------------------------------------------------------------
