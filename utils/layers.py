@@ -77,7 +77,7 @@ def apply(layer: keras.layers.Layer | keras.Model, x: np.ndarray) -> np.ndarray:
 
 
 def count_params(layer: keras.layers.Layer | keras.Model) -> int:
-    """Number of weights (trainable and not) in a built layer or model."""
+    """Number of parameters, weights and biases (trainable and not), of a built layer or model."""
     if not isinstance(layer, (keras.layers.Layer, keras.Model)):
         raise TypeError(f"layer must be a Keras layer or model; got {type(layer).__name__}")
     if not layer.built:

@@ -193,10 +193,12 @@ def show_array(
             fontsize=10,
             color="white" if dark else "black",
         )
-    ax.set_xticks(np.arange(-0.5, a.shape[1], 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, a.shape[0], 1), minor=True)
-    ax.grid(which="minor", color="0.6", linewidth=0.8)
-    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    # Cell borders as plain lines: a minor-tick grid costs a tick object per line.
+    rows, cols = a.shape
+    ax.hlines(np.arange(rows + 1) - 0.5, -0.5, cols - 0.5, color="0.6", linewidth=0.8)
+    ax.vlines(np.arange(cols + 1) - 0.5, -0.5, rows - 0.5, color="0.6", linewidth=0.8)
+    ax.set_xticks([])
+    ax.set_yticks([])
     if highlight is not None:
         r, c, h, w = highlight
         ax.add_patch(Rectangle((c - 0.5, r - 0.5), w, h, fill=False, edgecolor=color, linewidth=3))
