@@ -578,3 +578,47 @@ def test_format_table():
     assert "| conv | Conv2D | (3, 3) | (2, 2) | (1, 1) | (16, 16) |" in markdown
     with pytest.raises(ValueError, match="fmt must be 'text' or 'markdown'"):
         format_table(rows, fmt="html")
+
+
+@pytest.mark.parametrize(
+    ("tail", "is_global"),
+    [
+        (lambda: L.GroupNormalization(2), True),
+        (lambda: L.LayerNormalization(), False),
+        (lambda: L.LayerNormalization(axis=[1, 2, 3]), True),
+        (lambda: L.UnitNormalization(), False),
+        (lambda: L.UnitNormalization(axis=[1, 2]), True),
+        (lambda: L.Softmax(), False),
+        (lambda: L.Softmax(axis=[1, 2]), True),
+    ],
+    ids=[
+        "group-norm",
+        "layer-norm",
+        "layer-norm-spatial",
+        "unit-norm",
+        "unit-norm-spatial",
+        "softmax",
+        "softmax-spatial",
+    ],
+)
+def test_layers_that_combine_positions_through_their_axis(tail, is_global):
+    """A normalisation or softmax over a spatial axis lets every pixel reach every output."""
+    model = keras.Sequential([keras.Input((15, 15, 1)), L.Conv2D(4, 3, padding="same"), tail()])
+    rng = np.random.default_rng(0)
+    for layer in model.layers[:1]:
+        layer.set_weights([rng.uniform(0.5, 1.5, w.shape) for w in layer.get_weights()])
+    row = receptive_field(model)[-1]
+    assert row.is_global == is_global
+    # One channel of the centre unit (the channels of a normalised vector sum to a constant).
+    support = _gradient_support(model, lambda out: out[0, 7, 7, 0])
+    # A global row has one region, that of feature (0, 0), for every unit of its map.
+    (top, bottom), (left, right) = input_region(row, *((0, 0) if is_global else (7, 7)))
+    inside = np.outer(_span(top, bottom, 15), _span(left, right, 15))
+    assert not (support & ~inside).any()
+    assert support.sum() == (15 * 15 if is_global else 3 * 3)
+
+
+def test_a_softmax_along_one_spatial_axis_is_refused():
+    model = keras.Sequential([keras.Input((15, 15, 1)), L.Conv2D(4, 3), L.Softmax(axis=1)])
+    with pytest.raises(ValueError, match="one spatial axis but not the other"):
+        receptive_field(model)

@@ -32,9 +32,16 @@ Rules, chosen so that a number is never silently wrong:
   (``(k_eff - 1) // 2``), and for example for a 2x2 window with stride 2
   (0); otherwise a ``ValueError`` asks for the input size (pass
   ``input_size=`` or give the model a ``keras.Input`` with a fixed size).
-- **Global layers**: ``Flatten``, ``GlobalAveragePooling1D/2D`` and
-  ``GlobalMaxPooling1D/2D`` make each output depend on every position of
-  their input map, of size ``n``. Their row is that of a 'valid' window
+- **Global layers**: ``Flatten``, ``GlobalAveragePooling1D/2D``,
+  ``GlobalMaxPooling1D/2D`` and ``GroupNormalization`` (which normalises
+  over the whole map), and ``Softmax``, ``LayerNormalization`` and
+  ``UnitNormalization`` when their ``axis`` includes every spatial axis, make
+  each output depend on every position of their input map, of size ``n``.
+  Along the channel axis alone (their default) those three act on each
+  position by itself and leave the field unchanged. The last four keep their
+  map, but since every unit of it sees the whole input, their row is global
+  too: one region, that of feature ``(0, 0)``, stands for every unit. Along
+  one spatial axis but not the other, they raise a ``ValueError``. Their row is that of a 'valid' window
   covering the whole map: ``r_out = r_in + (n - 1) * S_in``, ``S`` and ``P``
   unchanged, and ``is_global=True``; its :func:`input_region` at ``(0, 0)``
   is the bounding box of everything the output sees (the padded input).
@@ -319,6 +326,29 @@ def _unchanged(layer, field: _Field) -> _Field:
     return field
 
 
+def _along_axis(layer, field: _Field) -> _Field:
+    """Softmax, LayerNormalization, UnitNormalization: combine values along ``layer.axis``.
+
+    Along the channel axis alone (the default, ``-1``) each position is computed from
+    itself, and the field is unchanged; along a spatial axis each output depends on
+    every position of the map, as after global pooling.
+    """
+    if field.is_global:
+        return field
+    rank = field.ndim + 2  # (batch, [height,] width, channels)
+    axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
+    spatial = {int(a) % rank for a in axes} & set(range(1, rank - 1))
+    if not spatial:
+        return field
+    if len(spatial) < field.ndim:
+        raise ValueError(
+            f"{_describe(layer)} combines values along axis {layer.axis}, one spatial axis "
+            "but not the other: each output then sees whole rows or whole columns, a field "
+            "this calculator does not describe"
+        )
+    return _collapse(field, f"{_describe(layer)}, over axis {layer.axis},")
+
+
 def _layer_classes(*names: str) -> list[type]:
     return [getattr(keras.layers, name) for name in names if hasattr(keras.layers, name)]
 
@@ -330,11 +360,7 @@ for _cls in _layer_classes(
     "LeakyReLU",
     "PReLU",
     "ELU",
-    "Softmax",
-    "BatchNormalization",
-    "LayerNormalization",
-    "GroupNormalization",
-    "UnitNormalization",
+    "BatchNormalization",  # at inference: a fixed affine map per channel
     "Dropout",
     "SpatialDropout1D",
     "SpatialDropout2D",
@@ -367,6 +393,11 @@ _HANDLERS.update(
         keras.layers.GlobalAveragePooling2D: _global(2),
         keras.layers.GlobalMaxPooling2D: _global(2),
         keras.layers.Flatten: _global(None),
+        # Normalises each group of channels over the whole map: every output sees it all.
+        keras.layers.GroupNormalization: _global(None),
+        keras.layers.Softmax: _along_axis,
+        keras.layers.LayerNormalization: _along_axis,
+        keras.layers.UnitNormalization: _along_axis,
     }
 )
 for _name in ("DepthwiseConv1D", "SeparableConv1D"):
