@@ -192,9 +192,14 @@ def test_pool_arithmetic_matches_keras_pooling(size, pool, stride, padding):
 
 def test_strict_explains_the_remainder():
     assert conv_output_size(7, 3, stride=2, strict=True) == 3  # (7 - 3) / 2 exact
-    with pytest.raises(ValueError, match=r"stride 2 does not divide .* = 3 \(remainder 1\)"):
+    with pytest.raises(ValueError, match=r"stride 2 does not divide .* = 3 \(remainder 1;"):
         conv_output_size(6, 3, stride=2, strict=True)
     assert conv_output_size(6, 3, stride=2) == 2  # Keras floors
+    # It suggests removing zeros only when there are some to remove.
+    with pytest.raises(ValueError, match=r"add 1 in total padding"):
+        conv_output_size(6, 3, stride=2, strict=True)
+    with pytest.raises(ValueError, match=r"add 1 or remove 1 in total padding"):
+        conv_output_size(6, 3, stride=2, padding=1, strict=True)
     with pytest.raises(ValueError, match="remainder 1"):
         pool_output_size(427, 3, strict=True)  # (427 - 3) / 3 = 141 remainder 1
     assert pool_output_size(427, 2) == 213  # (427 - 2) // 2 + 1

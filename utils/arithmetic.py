@@ -126,14 +126,17 @@ def conv_output_size(
     remainder = (padded - k_eff) % s
     if strict and remainder:
         left_over = "1 position is" if remainder == 1 else f"{remainder} positions are"
+        fixes = f"add {s - remainder}"
+        if before + after >= remainder:  # removing zeros is possible only if there are some
+            fixes += f" or remove {remainder}"
         raise ValueError(
             f"stride {s} does not divide n + p_before + p_after - k_eff = "
             f"{n} + {before} + {after} - {k_eff} = {padded - k_eff} "
-            f"(remainder {remainder}): after the last full step, {left_over} left over "
-            f"at the end and never covered by a window. Keras floors the size to "
-            f"{(padded - k_eff) // s + 1}. To make the division exact, add "
-            f"{s - remainder} or remove {remainder} in total padding, or choose a stride "
-            f"that divides {padded - k_eff}"
+            f"(remainder {remainder}; k_eff = (kernel_size - 1) * dilation + 1): after the "
+            f"last full step, {left_over} left over at the end and never covered by a "
+            f"window. Keras floors the size to {(padded - k_eff) // s + 1}. To make the "
+            f"division exact, {fixes} in total padding, or choose a stride that divides "
+            f"{padded - k_eff}"
         )
     return (padded - k_eff) // s + 1
 
