@@ -5,7 +5,7 @@ directly from the repository root::
 
     .venv/bin/python benchmarks/bench.py --skip-make        # quick: no make timings
     .venv/bin/python benchmarks/bench.py --notebooks chapters/01_convolution.ipynb
-    .venv/bin/python benchmarks/bench.py --repeats 3
+    .venv/bin/python benchmarks/bench.py --repeats 3 --rounds 1
 
 It prints one table and writes it to ``_build/bench/bench.json`` and
 ``_build/bench/bench.md``, with the machine and the date. Each row has a
@@ -28,12 +28,16 @@ What it measures, and the targets:
    ``benchmarks/reference.py``: the ten lines that import TensorFlow, load
    the flower photo, run one ``Conv2D(32, 3, 'same', 'relu')`` and
    ``MaxPool2D(2)`` and show a feature map. It runs in a fresh kernel the
-   same way, three times in the same run (before the first notebook, halfway
-   and after the last), and the median is the reference. Each notebook's
-   time is reported as a multiple of it (<= 2.5x), so the target means the
-   same on a slow machine as on a fast one. Every cell is timed too; the
-   slowest cells of a notebook over 2x the reference are listed. The
-   kernels' stderr goes to ``_build/bench/kernels.log``.
+   same way. Everything runs in ``--rounds`` rounds (3 by default), each
+   the reference program and then every notebook, and the reference once
+   more after the last round: a machine that slows down or speeds up during
+   the run moves both alike. A notebook's time is the median of its runs,
+   the reference's the median of its own, and each notebook is reported as
+   a multiple of the reference (<= 2.5x), so the target means the same on a
+   slow machine as on a fast one; its memory is the largest of its runs.
+   Every cell is timed too (in the notebook's median run); the slowest cells
+   of a notebook over 2x the reference are listed. The kernels' stderr goes
+   to ``_build/bench/kernels.log``.
 2. ``make test`` (<= 300 s), and ``make book`` when nothing changed since
    the last build: one run to warm up, then the timed run (<= 15 s). Their
    output goes to ``_build/bench/make_*.log``. ``--skip-make`` skips both.
@@ -65,7 +69,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -261,9 +265,22 @@ class NotebookRun:
     peak_mib: float = 0.0
     cells: list[dict[str, Any]] = field(default_factory=list)  # one per code cell
     error: str = ""
+    all_seconds: list[float] = field(default_factory=list)  # every run, when run several times
 
     def slowest_cells(self, n: int = SLOWEST_CELLS) -> list[dict[str, Any]]:
         return sorted(self.cells, key=lambda cell: cell["seconds"], reverse=True)[:n]
+
+
+def median_run(runs: Sequence[NotebookRun]) -> NotebookRun:
+    """The run of median time, with every run's time, the largest memory and any error."""
+    ordered = sorted(runs, key=lambda run: run.seconds)
+    chosen = ordered[(len(ordered) - 1) // 2]
+    return replace(
+        chosen,
+        all_seconds=[run.seconds for run in runs],
+        peak_mib=max(run.peak_mib for run in runs),
+        error=next((run.error for run in runs if run.error), ""),
+    )
 
 
 def default_notebooks() -> list[Path]:
@@ -379,9 +396,11 @@ def reference_rows(runs: Sequence[NotebookRun]) -> list[Row]:
 
 def notebook_rows(run: NotebookRun, reference: float) -> list[Row]:
     cells = sum(cell["seconds"] for cell in run.cells)
+    times = run.all_seconds or [run.seconds]
+    which = f"median of {len(times)}: " if len(times) > 1 else ""
     note = (
-        f"{fmt(run.seconds)} s, kernel start-up {fmt(run.startup_seconds)} s included; "
-        f"cells {fmt(cells)} s"
+        f"{fmt(run.seconds)} s ({which}{', '.join(fmt(t) for t in times)} s), kernel start-up "
+        f"{fmt(run.startup_seconds)} s included; cells {fmt(cells)} s"
     )
     if run.error and run.cells:
         note += f"; stopped in In [{run.cells[-1]['cell']}]"
@@ -807,9 +826,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--repeats", type=int, default=7, help="timed runs per micro-benchmark (default 7)"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of every notebook, medians kept (default 3)"
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     return args
 
 
@@ -825,19 +849,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
 
     print("1. Notebooks and the reference program, each in a fresh kernel", flush=True)
-    runs, reference_runs = [], []
+    reference_runs: list[NotebookRun] = []
+    per_notebook: dict[Path, list[NotebookRun]] = {path: [] for path in notebooks}
     kernel_log = OUT_DIR / "kernels.log"
     kernel_log.write_text("")
-    # The reference runs before the first notebook, halfway and after the last, so that
-    # a machine that slows down or speeds up during the run moves both alike.
-    halfway = len(notebooks) // 2
-    for index, path in enumerate([*notebooks, None]):
-        if index in (0, halfway, len(notebooks)):
-            reference_runs.append(run_notebook(REFERENCE, kernel_log))
-            print(f"  reference program: {fmt(reference_runs[-1].seconds)} s", flush=True)
-        if path is not None:
-            runs.append(run_notebook(path, kernel_log))
-            print(f"  {runs[-1].path}: {fmt(runs[-1].seconds)} s", flush=True)
+    # Each round: the reference, then every notebook; the reference once more at the end.
+    for round_number in range(1, args.rounds + 2):
+        reference_runs.append(run_notebook(REFERENCE, kernel_log))
+        print(f"  reference program: {fmt(reference_runs[-1].seconds)} s", flush=True)
+        if round_number > args.rounds:
+            break
+        for path in notebooks:
+            per_notebook[path].append(run_notebook(path, kernel_log))
+            run = per_notebook[path][-1]
+            print(f"  round {round_number}, {run.path}: {fmt(run.seconds)} s", flush=True)
+    runs = [median_run(per_notebook[path]) for path in notebooks]
     reference = reference_seconds(reference_runs)
     rows += reference_rows(reference_runs)
     for run in runs:
@@ -863,6 +889,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "skip_make": args.skip_make,
         "notebooks": [display_path(path) for path in notebooks],
         "repeats": args.repeats,
+        "rounds": args.rounds,
     }
     write_reports(rows, runs, reference_runs, info, options)
     print()

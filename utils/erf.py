@@ -350,6 +350,15 @@ def uniform_conv_stack(
                 f"{field}, so the centre unit's field stays inside the image; got {size}"
             )
 
+    shape = (k, k, channels, channels)
+    fan_in = k * k * channels
+    if init == "uniform":
+        kernels = [np.full(shape, 1.0 / fan_in, dtype=np.float32)] * depth
+    else:
+        rng = np.random.default_rng(seed)
+        scale = np.sqrt(2.0 / fan_in)
+        kernels = [(rng.standard_normal(shape) * scale).astype(np.float32) for _ in range(depth)]
+    # The kernels go in as the layers' initial values: no random draw to overwrite.
     layers = [
         keras.layers.Conv2D(
             channels,
@@ -357,23 +366,13 @@ def uniform_conv_stack(
             padding="same",
             use_bias=False,
             activation=activation,
+            kernel_initializer=keras.initializers.Constant(kernel),
             name=f"conv{i + 1}",
         )
-        for i in range(depth)
+        for i, kernel in enumerate(kernels)
     ]
     name = f"{init}_stack_{depth}x{k}x{k}"
     model = keras.Sequential([keras.Input((size, size, channels)), *layers], name=name)
-    shape = (k, k, channels, channels)
-    fan_in = k * k * channels
-    if init == "uniform":
-        kernel = np.full(shape, 1.0 / fan_in, dtype=np.float32)
-        for layer in layers:
-            layer.set_weights([kernel])
-    else:
-        rng = np.random.default_rng(seed)
-        scale = np.sqrt(2.0 / fan_in)
-        for layer in layers:
-            layer.set_weights([(rng.standard_normal(shape) * scale).astype(np.float32)])
     return model
 
 
