@@ -60,25 +60,18 @@ def test_epoch_logger_prints_first_every_and_last_epoch(capsys):
     assert not CONTROL.search(out) and err == ""
 
 
-def test_epoch_logger_metrics_digits_and_early_stop(capsys):
-    logger = EpochLogger(every=5, digits=2, metrics=["val_accuracy", "loss"])
+def test_epoch_logger_digits_and_early_stop(capsys):
+    logger = EpochLogger(every=5, digits=2)
     _run_logger(logger, epochs=100, stop_after=7)  # as if EarlyStopping ended it at epoch 7
     assert capsys.readouterr().out.splitlines() == [
-        "epoch   1  val_accuracy 0.45  loss 1.000",
-        "epoch   5  val_accuracy 0.49  loss 0.200",
-        "epoch   7  val_accuracy 0.51  loss 0.143",
+        "epoch   1  loss 1.000  accuracy 0.50  val_loss 1.200  val_accuracy 0.45",
+        "epoch   5  loss 0.200  accuracy 0.54  val_loss 0.240  val_accuracy 0.49",
+        "epoch   7  loss 0.143  accuracy 0.56  val_loss 0.171  val_accuracy 0.51",
     ]
     logger = EpochLogger(digits=3)
     logger.set_params({"epochs": 1})
     logger.on_epoch_end(0, {"loss": -0.00001, "mae": float("nan")})
     assert capsys.readouterr().out == "epoch   1  loss 0.0000  mae   nan\n"  # no "-0.0000"
-
-
-def test_epoch_logger_names_a_missing_metric():
-    logger = EpochLogger(metrics="val_accuracy")
-    logger.set_params({"epochs": 3})
-    with pytest.raises(ValueError, match=r"metrics names 'val_accuracy'.*they have: loss"):
-        logger.on_epoch_end(0, {"loss": 0.5})
 
 
 def _tiny_model() -> keras.Model:
@@ -124,12 +117,20 @@ def test_fit_quietly_prints_only_logger_lines_and_is_repeatable(capfd):
     assert again.history == history.history
 
 
-def test_fit_quietly_passes_user_callbacks_and_fit_arguments(capsys):
-    seen = []
-    callback = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
-    history = _train(epochs=2, every=10, callbacks=[callback], class_weight={0: 1.0, 1: 2.0})
-    assert seen == [0, 1] and len(history.history["loss"]) == 2
-    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()] == ["1", "2"]
+def test_fit_quietly_holds_out_the_validation_split(capsys):
+    utils.setup_notebook(0)
+    x = np.random.default_rng(1).random((40, 8, 8, 1)).astype("float32")
+    y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int64")
+    model = _tiny_model()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = fit_quietly(model, x, y, epochs=2, batch_size=8, validation_split=0.25, every=10)
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert [int(LINE.match(line).group(1)) for line in capsys.readouterr().out.splitlines()] == [
+        1,
+        2,
+    ]
+    # Keras trains on the first 30 images: 4 batches of 8, the last one of 6.
+    assert history.params["steps"] == 4
 
 
 def test_learning_curves_draw_the_history():
@@ -168,11 +169,8 @@ def test_confusion_matrix_writes_sklearns_counts():
     accuracy = np.trace(expected) / 50
     assert ax.get_title() == f"confusion matrix: accuracy {accuracy:.3f} on 50 samples"
 
-    _, ax = plot_confusion_matrix(y_true, y_pred, normalize=True, title="rows")
-    fractions = np.asarray(ax.images[0].get_array())
-    np.testing.assert_allclose(fractions.sum(axis=1), 1.0)
-    np.testing.assert_allclose(fractions, expected / expected.sum(axis=1, keepdims=True))
-    assert ax.texts[0].get_text() == f"{fractions[0, 0]:.2f}" and ax.get_title() == "rows"
+    _, ax = plot_confusion_matrix(y_true, y_pred, title="four classes")
+    assert ax.get_title() == "four classes"
 
 
 def test_confusion_matrix_labels_choose_and_order_the_classes():
@@ -180,12 +178,10 @@ def test_confusion_matrix_labels_choose_and_order_the_classes():
     y_pred = ["cat", "cat", "dog", "dog"]
     counts = confusion_counts(y_true, y_pred, labels=["dog", "cat"])
     np.testing.assert_array_equal(counts, [[1, 1], [0, 1]])
-    _, ax = plot_confusion_matrix(
-        [0, 1, 1], [0, 0, 1], labels=[1, 0], display_labels=["one", "zero"], normalize=True
-    )
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["one", "zero"]
-    # The class-1 row is [1 right, 1 wrong]; the empty cell of class 0 reads a plain 0.
-    assert [t.get_text() for t in ax.texts] == ["0.50", "0.50", "0", "1.00"]
+    _, ax = plot_confusion_matrix([0, 1, 1], [0, 0, 1], labels=[1, 0])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "0"]
+    # Class 1 first: one right, one taken for 0; then class 0: none taken for 1, one right.
+    assert [t.get_text() for t in ax.texts] == ["1", "1", "0", "1"]
 
 
 def _small_cnn() -> keras.Model:
@@ -283,7 +279,6 @@ X, Y = np.zeros((4, 8, 8, 1)), np.zeros(4)
     [
         (lambda: EpochLogger(every=0), ValueError, "every must be a positive int"),
         (lambda: EpochLogger(digits=-1), ValueError, "digits must be a non-negative int"),
-        (lambda: EpochLogger(metrics=[1]), TypeError, "metrics must be a metric name"),
         (lambda: fit_quietly("model", X, Y, epochs=1), TypeError, "model must be a Keras model"),
         (lambda: fit_quietly(_tiny_model(), X, Y, epochs=1), ValueError, "not compiled"),
         (lambda: fit_quietly(_compiled(), X, Y, epochs=0), ValueError, "epochs must be a positive"),
@@ -309,19 +304,15 @@ X, Y = np.zeros((4, 8, 8, 1)), np.zeros(4)
             "validation_data must be",
         ),
         (
+            lambda: fit_quietly(_compiled(), X, Y, epochs=1, validation_data=(X, Y, Y)),
+            TypeError,
+            r"validation_data must be a pair \(x_val, y_val\); got a tuple of length 3",
+        ),
+        (lambda: fit_quietly(_compiled(), X, None, epochs=1), TypeError, "y must be an array"),
+        (
             lambda: fit_quietly(_compiled(), X, Y, epochs=1, validation_split=1.0),
             ValueError,
             r"validation_split must be in \[0, 1\)",
-        ),
-        (
-            lambda: fit_quietly(_compiled(), X, Y, epochs=1, verbose=1),
-            TypeError,
-            "verbose=0",
-        ),
-        (
-            lambda: fit_quietly(_compiled(), X, Y, epochs=1, callbacks=["stop"]),
-            TypeError,
-            r"callbacks\[0\] must be",
         ),
         (
             lambda: plot_learning_curves({"loss": [1.0]}, metrics=("loss", "acc")),
@@ -338,11 +329,6 @@ X, Y = np.zeros((4, 8, 8, 1)), np.zeros(4)
             lambda: plot_confusion_matrix([0, 1], np.eye(2)),
             ValueError,
             r"y_pred must be a 1-D array of class labels.*np.argmax\(y_pred, axis=1\)",
-        ),
-        (
-            lambda: plot_confusion_matrix([0, 1], [0, 1], display_labels=["a"]),
-            ValueError,
-            r"display_labels must have one name per class \(2\)",
         ),
         (
             lambda: confusion_counts([0, 1], [0, 1], labels=[0, 0]),

@@ -54,238 +54,6 @@ def _names(name: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _log_order(keys: Sequence[str]) -> list[str]:
-    """Log keys as the logger shows them: training keys, then validation keys, loss first in each."""
-    train = [k for k in keys if not k.startswith("val_")]
-    val = [k for k in keys if k.startswith("val_")]
-    return [
-        k for group in (train, val) for k in sorted(group, key=lambda k: not k.endswith("loss"))
-    ]
-
-
-class EpochLogger(keras.callbacks.Callback):
-    """Print one short line every few epochs, for example::
-
-        epoch   1  loss 0.6931  accuracy 0.512  val_loss 0.6902  val_accuracy 0.550
-        epoch   5  loss 0.2310  accuracy 0.947  val_loss 0.2711  val_accuracy 0.925
-
-    A line is printed after epoch 1, after every ``every``-th epoch and after
-    the last one (also when a callback such as ``EarlyStopping`` ends
-    training early). Values are rounded to ``digits`` decimals, losses to one
-    more. ``metrics`` picks the logged values to show, by name
-    (``"loss"``, ``"val_accuracy"``, ...); by default all of them, training
-    values first, then validation values, the loss first in each group.
-
-    The line goes through plain ``print``, so a notebook stores it as the
-    cell's ordinary output; it has fixed widths and no timings, so it is the
-    same on every run of a seeded notebook.
-    """
-
-    def __init__(
-        self, every: int = 5, digits: int = 3, metrics: str | Sequence[str] | None = None
-    ) -> None:
-        super().__init__()
-        self.every = positive_int("every", every)
-        self.digits = non_negative_int("digits", digits)
-        self.metrics = None if metrics is None else _names("metrics", metrics)
-        self._last: tuple[int, dict[str, Any]] | None = None
-        self._printed: int | None = None
-
-    def _total_epochs(self) -> int | None:
-        """The number of the last epoch, when Keras has told the callback."""
-        epochs = (self.params or {}).get("epochs")
-        return int(epochs) if isinstance(epochs, numbers.Integral) else None
-
-    def format_line(self, epoch: int, logs: Mapping[str, Any]) -> str:
-        """The line printed after ``epoch`` (counted from 1) with these ``logs``."""
-        total = self._total_epochs()
-        width = max(3, len(str(total if total is not None else epoch)))
-        if self.metrics is None:
-            keys = _log_order(list(logs))
-        else:
-            missing = [k for k in self.metrics if k not in logs]
-            if missing:
-                raise ValueError(
-                    f"metrics names {missing[0]!r}, which is not in the training logs; "
-                    f"they have: {', '.join(logs) or 'nothing'}"
-                )
-            keys = list(self.metrics)
-        parts = [f"epoch {epoch:>{width}}"]
-        for key in keys:
-            decimals = self.digits + 1 if key.endswith("loss") else self.digits
-            value = round(float(logs[key]), decimals) + 0.0  # + 0.0: no "-0.000"
-            parts.append(f"{key} {value:>{decimals + 2}.{decimals}f}")
-        return "  ".join(parts)
-
-    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
-        self._last = None
-        self._printed = None
-
-    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        number = epoch + 1  # Keras counts epochs from 0, people from 1
-        logs = dict(logs or {})
-        self._last = (number, logs)
-        if number == 1 or number % self.every == 0 or number == self._total_epochs():
-            print(self.format_line(number, logs))
-            self._printed = number
-
-    def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
-        if self._last is not None and self._printed != self._last[0]:
-            print(self.format_line(*self._last))
-            self._printed = self._last[0]
-
-
-def _is_dataset(value: Any) -> bool:
-    """True for inputs that carry their own targets and batches."""
-    if isinstance(value, keras.utils.PyDataset):
-        return True
-    try:
-        import tensorflow as tf
-    except ImportError:  # pragma: no cover - another Keras backend
-        return False
-    return isinstance(value, tf.data.Dataset)
-
-
-def _num_samples(name: str, value: Any) -> int:
-    """Length of the leading (sample) axis of an array, or of each array in a list or dict."""
-    if value is None:
-        raise TypeError(f"{name} must be an array with one entry per sample; got None")
-    if isinstance(value, Mapping):
-        items = [(f"{name}[{k!r}]", v) for k, v in value.items()]
-    elif isinstance(value, (list, tuple)) and value and all(hasattr(v, "shape") for v in value):
-        items = [(f"{name}[{i}]", v) for i, v in enumerate(value)]
-    else:
-        items = [(name, value)]
-    counts = []
-    for label, v in items:
-        shape = tuple(v.shape) if hasattr(v, "shape") else np.shape(v)
-        if len(shape) == 0:
-            raise ValueError(f"{label} must have a leading sample axis; got a scalar")
-        counts.append((label, shape[0]))
-    if len({n for _, n in counts}) > 1:
-        got = ", ".join(f"{label}: {n}" for label, n in counts)
-        raise ValueError(f"the arrays in {name} must have the same number of samples; got {got}")
-    return int(counts[0][1])
-
-
-def _check_pair(x_name: str, x: Any, y_name: str, y: Any) -> None:
-    """Raise unless inputs and targets have the same number of samples."""
-    nx, ny = _num_samples(x_name, x), _num_samples(y_name, y)
-    if nx != ny:
-        raise ValueError(
-            f"{x_name} and {y_name} must have one entry per sample each; "
-            f"got {nx} in {x_name} and {ny} in {y_name}"
-        )
-    if nx == 0:
-        raise ValueError(f"{x_name} must contain at least one sample; got 0")
-
-
-def fit_quietly(
-    model: keras.Model,
-    x: Any,
-    y: Any,
-    *,
-    epochs: int,
-    batch_size: int = 32,
-    validation_data: Any = None,
-    validation_split: float = 0.0,
-    every: int = 5,
-    digits: int = 3,
-    shuffle: bool = True,
-    **kwargs: Any,
-) -> keras.callbacks.History:
-    """``model.fit`` without progress bars: one :class:`EpochLogger` line every ``every`` epochs.
-
-    ``x`` and ``y`` are arrays with one entry per sample (or lists or dicts of
-    them, for models with several inputs or outputs); ``x`` may also be a
-    ``tf.data.Dataset`` or ``keras.utils.PyDataset`` that yields
-    ``(inputs, targets)`` batches, with ``y=None``. ``validation_data`` is
-    ``(x_val, y_val)``, ``(x_val, y_val, sample_weight)`` or a data set;
-    ``validation_split`` is the fraction of ``(x, y)`` held out instead.
-    ``batch_size`` and ``shuffle`` apply to arrays; a data set batches and
-    shuffles itself.
-    Other keyword arguments (``callbacks``, ``class_weight``, ...) go to
-    ``model.fit``; the given callbacks run after the logger.
-
-    Returns the ``History`` that ``model.fit`` returns. Call
-    :func:`utils.setup_notebook` before building the model for a run that
-    prints the same numbers every time.
-    """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a Keras model; got {type(model).__name__}")
-    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
-        raise ValueError(
-            f"model {model.name!r} is not compiled yet: call model.compile(optimizer, loss, "
-            "metrics) before training it"
-        )
-    epochs = positive_int("epochs", epochs)
-    batch_size = positive_int("batch_size", batch_size)
-    logger = EpochLogger(every=every, digits=digits)
-    if "verbose" in kwargs:
-        raise TypeError(
-            f"fit_quietly always trains with verbose=0 and prints its own lines; "
-            f"got verbose={kwargs['verbose']!r} (use every= to print more or less often)"
-        )
-    if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real):
-        raise TypeError(f"validation_split must be a number in [0, 1); got {validation_split!r}")
-    if not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"validation_split must be in [0, 1); got {validation_split}")
-    if validation_split and validation_data is not None:
-        raise ValueError("give validation_data or validation_split, not both")
-
-    # A data set batches and shuffles itself (Keras warns if told to shuffle it).
-    fit_kwargs: dict[str, Any] = {"shuffle": False}
-    if _is_dataset(x):
-        if y is not None:
-            raise ValueError(
-                "y must be None when x is a data set, which yields (inputs, targets) itself"
-            )
-        if validation_split:
-            raise ValueError("validation_split needs arrays; give validation_data for a data set")
-    else:
-        _check_pair("x", x, "y", y)
-        fit_kwargs.update(batch_size=batch_size, shuffle=shuffle)
-    if validation_data is not None and not _is_dataset(validation_data):
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            got = (
-                f"a {type(validation_data).__name__} of length {len(validation_data)}"
-                if isinstance(validation_data, (tuple, list))
-                else type(validation_data).__name__
-            )
-            raise TypeError(
-                "validation_data must be (x_val, y_val), (x_val, y_val, sample_weight) "
-                f"or a data set; got {got}"
-            )
-        _check_pair(
-            "validation_data[0]", validation_data[0], "validation_data[1]", validation_data[1]
-        )
-
-    callbacks = kwargs.pop("callbacks", None)
-    if callbacks is None:
-        callbacks = []
-    elif isinstance(callbacks, keras.callbacks.Callback):
-        callbacks = [callbacks]
-    else:
-        callbacks = list(callbacks)
-    for i, cb in enumerate(callbacks):
-        if not isinstance(cb, keras.callbacks.Callback):
-            raise TypeError(
-                f"callbacks[{i}] must be a keras.callbacks.Callback; got {type(cb).__name__}"
-            )
-
-    return model.fit(
-        x,
-        y,
-        epochs=epochs,
-        validation_data=validation_data,
-        validation_split=float(validation_split),
-        verbose=0,
-        callbacks=[logger, *callbacks],
-        **fit_kwargs,
-        **kwargs,
-    )
-
-
 def _history_dict(history: Any) -> dict[str, list[float]]:
     """The ``{name: values per epoch}`` dict of a History, or the dict itself."""
     if isinstance(history, keras.callbacks.History):
@@ -304,7 +72,7 @@ def plot_learning_curves(
 ) -> tuple[Figure, np.ndarray]:
     """One panel per metric: its value after each epoch, on the training and validation data.
 
-    ``history`` is what :func:`fit_quietly` or ``model.fit`` returns, or its
+    ``history`` is what :func:`utils.training.fit_quietly` or ``model.fit`` returns, or its
     ``.history`` dict. The validation curve (``"val_" + metric``) is drawn
     when the history has it. Epochs are counted from 1, as the logger prints
     them. Returns the figure and a 1-D array with one axes per metric.
@@ -383,24 +151,14 @@ def confusion_counts(y_true: Any, y_pred: Any, labels: Sequence[Any] | None = No
 
 
 def plot_confusion_matrix(
-    y_true: Any,
-    y_pred: Any,
-    labels: Sequence[Any] | None = None,
-    *,
-    normalize: bool = False,
-    title: str | None = None,
-    display_labels: Sequence[str] | None = None,
+    y_true: Any, y_pred: Any, labels: Sequence[Any] | None = None, *, title: str | None = None
 ) -> tuple[Figure, Any]:
-    """Draw the confusion matrix with the number written in every cell.
+    """Draw the confusion matrix of :func:`confusion_counts` with the count written in every cell.
 
     Rows are the true classes, columns the predicted ones, so the diagonal
-    holds the correct predictions; an empty cell reads a plain ``0``. With ``normalize=True`` each row is
-    divided by its total: the fraction of each true class given each
-    prediction (a class with no samples keeps a row of zeros).
-    ``labels`` chooses the classes as in :func:`confusion_counts`;
-    ``display_labels`` optionally names them on the ticks (for example
-    ``["cat", "dog"]`` for labels ``[0, 1]``). The default title gives the
-    accuracy.
+    holds the correct predictions. ``labels`` chooses the classes and their
+    order as in :func:`confusion_counts`, and names the ticks. The default
+    title gives the accuracy, the diagonal's sum over the total.
     """
     counts = confusion_counts(y_true, y_pred, labels)
     classes = (
@@ -408,37 +166,22 @@ def plot_confusion_matrix(
         if labels is not None
         else unique_labels(_labels_1d("y_true", y_true), _labels_1d("y_pred", y_pred))
     )
-    if display_labels is not None:
-        if isinstance(display_labels, str) or len(display_labels) != len(classes):
-            raise ValueError(
-                f"display_labels must have one name per class ({len(classes)}); "
-                f"got {display_labels!r}"
-            )
-        names = [str(d) for d in display_labels]
-    else:
-        names = [str(c) for c in classes]
-    if normalize:
-        totals = counts.sum(axis=1, keepdims=True)
-        shown = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
-        fmt = "{:.2f}"
-    else:
-        shown = counts
-        fmt = "{:d}"
+    names = [str(c) for c in classes]
 
     n = len(classes)
     cell = 0.55 if n <= 12 else max(0.25, 6.6 / n)
     fig, ax = plt.subplots(figsize=(cell * n + 2.2, cell * n + 1.4), layout="constrained")
     colormap = plt.get_cmap("Blues")
-    norm = plt.Normalize(0.0, 1.0 if normalize else max(int(counts.max()), 1))
-    image = ax.imshow(shown, cmap=colormap, norm=norm)
+    norm = plt.Normalize(0.0, max(int(counts.max()), 1))
+    image = ax.imshow(counts, cmap=colormap, norm=norm)
     fontsize = 10 if n <= 12 else max(5, 120 // n)
-    for (r, c), value in np.ndenumerate(shown):
+    for (r, c), value in np.ndenumerate(counts):
         red, green, blue, _ = colormap(norm(value))
         dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
         ax.text(
             c,
             r,
-            fmt.format(value) if counts[r, c] else "0",  # a plain 0: nothing there
+            str(value),
             ha="center",
             va="center",
             fontsize=fontsize,
@@ -448,14 +191,168 @@ def plot_confusion_matrix(
     ax.set_yticks(np.arange(n), names)
     ax.set_xlabel("predicted label")
     ax.set_ylabel("true label")
-    fig.colorbar(
-        image, ax=ax, shrink=0.8, label="fraction of the true class" if normalize else "count"
-    )
+    fig.colorbar(image, ax=ax, shrink=0.8, label="count")
     if title is None:
         accuracy = np.trace(counts) / max(int(counts.sum()), 1)
         title = f"confusion matrix: accuracy {accuracy:.3f} on {int(counts.sum())} samples"
     ax.set_title(title, fontsize=10)
     return fig, ax
+
+
+def _log_order(keys: Sequence[str]) -> list[str]:
+    """Log keys as the logger shows them: training keys, then validation keys, loss first in each."""
+    train = [k for k in keys if not k.startswith("val_")]
+    val = [k for k in keys if k.startswith("val_")]
+    return [
+        k for group in (train, val) for k in sorted(group, key=lambda k: not k.endswith("loss"))
+    ]
+
+
+class EpochLogger(keras.callbacks.Callback):
+    """Print one short line every few epochs, for example::
+
+        epoch   1  loss 0.6931  accuracy 0.512  val_loss 0.6902  val_accuracy 0.550
+        epoch   5  loss 0.2310  accuracy 0.947  val_loss 0.2711  val_accuracy 0.925
+
+    A line is printed after epoch 1, after every ``every``-th epoch and after
+    the last one (also when a callback such as ``EarlyStopping`` ends
+    training early). It shows every logged value, training values first, then
+    validation values, the loss first in each group, rounded to ``digits``
+    decimals (losses to one more).
+
+    The line goes through plain ``print``, so a notebook stores it as the
+    cell's ordinary output; it has fixed widths and no timings, so it is the
+    same on every run of a seeded notebook. Pass it to ``model.fit`` yourself,
+    with ``verbose=0``, to combine it with other callbacks.
+    """
+
+    def __init__(self, every: int = 5, digits: int = 3) -> None:
+        super().__init__()
+        self.every = positive_int("every", every)
+        self.digits = non_negative_int("digits", digits)
+        self._last: tuple[int, dict[str, Any]] | None = None
+        self._printed: int | None = None
+
+    def _total_epochs(self) -> int | None:
+        """The number of the last epoch, when Keras has told the callback."""
+        epochs = (self.params or {}).get("epochs")
+        return int(epochs) if isinstance(epochs, numbers.Integral) else None
+
+    def format_line(self, epoch: int, logs: Mapping[str, Any]) -> str:
+        """The line printed after ``epoch`` (counted from 1) with these ``logs``."""
+        total = self._total_epochs()
+        width = max(3, len(str(total if total is not None else epoch)))
+        parts = [f"epoch {epoch:>{width}}"]
+        for key in _log_order(list(logs)):
+            decimals = self.digits + 1 if key.endswith("loss") else self.digits
+            value = round(float(logs[key]), decimals) + 0.0  # + 0.0: no "-0.000"
+            parts.append(f"{key} {value:>{decimals + 2}.{decimals}f}")
+        return "  ".join(parts)
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        self._last = None
+        self._printed = None
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        number = epoch + 1  # Keras counts epochs from 0, people from 1
+        logs = dict(logs or {})
+        self._last = (number, logs)
+        if number == 1 or number % self.every == 0 or number == self._total_epochs():
+            print(self.format_line(number, logs))
+            self._printed = number
+
+    def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
+        if self._last is not None and self._printed != self._last[0]:
+            print(self.format_line(*self._last))
+            self._printed = self._last[0]
+
+
+def _num_samples(name: str, value: Any) -> int:
+    """Length of the leading (sample) axis of an array."""
+    if value is None:
+        raise TypeError(f"{name} must be an array with one entry per sample; got None")
+    shape = tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
+    if len(shape) == 0:
+        raise ValueError(f"{name} must have a leading sample axis; got a scalar")
+    return int(shape[0])
+
+
+def _check_pair(x_name: str, x: Any, y_name: str, y: Any) -> None:
+    """Raise unless inputs and targets have the same number of samples."""
+    nx, ny = _num_samples(x_name, x), _num_samples(y_name, y)
+    if nx != ny:
+        raise ValueError(
+            f"{x_name} and {y_name} must have one entry per sample each; "
+            f"got {nx} in {x_name} and {ny} in {y_name}"
+        )
+    if nx == 0:
+        raise ValueError(f"{x_name} must contain at least one sample; got 0")
+
+
+def fit_quietly(
+    model: keras.Model,
+    x: Any,
+    y: Any,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    validation_data: tuple[Any, Any] | None = None,
+    validation_split: float = 0.0,
+    every: int = 5,
+    digits: int = 3,
+    shuffle: bool = True,
+) -> keras.callbacks.History:
+    """``model.fit`` without progress bars: one :class:`EpochLogger` line every ``every`` epochs.
+
+    ``x`` and ``y`` are arrays with one entry per sample. ``validation_data``
+    is ``(x_val, y_val)``; ``validation_split`` is the fraction of ``(x, y)``
+    held out instead (Keras keeps the last ones). For data sets, callbacks or
+    other options of ``model.fit``, call it with ``verbose=0`` and
+    ``callbacks=[EpochLogger()]``.
+
+    Returns the ``History`` that ``model.fit`` returns. Call
+    :func:`utils.setup_notebook` before building the model for a run that
+    prints the same numbers every time.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a Keras model; got {type(model).__name__}")
+    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
+        raise ValueError(
+            f"model {model.name!r} is not compiled yet: call model.compile(optimizer, loss, "
+            "metrics) before training it"
+        )
+    epochs = positive_int("epochs", epochs)
+    batch_size = positive_int("batch_size", batch_size)
+    logger = EpochLogger(every=every, digits=digits)
+    if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real):
+        raise TypeError(f"validation_split must be a number in [0, 1); got {validation_split!r}")
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"validation_split must be in [0, 1); got {validation_split}")
+    if validation_split and validation_data is not None:
+        raise ValueError("give validation_data or validation_split, not both")
+    _check_pair("x", x, "y", y)
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            got = (
+                f"a {type(validation_data).__name__} of length {len(validation_data)}"
+                if isinstance(validation_data, (tuple, list))
+                else type(validation_data).__name__
+            )
+            raise TypeError(f"validation_data must be a pair (x_val, y_val); got {got}")
+        _check_pair(
+            "validation_data[0]", validation_data[0], "validation_data[1]", validation_data[1]
+        )
+    return model.fit(
+        x,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        validation_data=validation_data,
+        validation_split=float(validation_split),
+        verbose=0,
+        callbacks=[logger],
+    )
 
 
 def layer_outputs(model: keras.Model, x: Any) -> dict[str, np.ndarray]:
