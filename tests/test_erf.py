@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from utils.erf import (
-    area_for_mass,
     centre_gradient,
     effective_receptive_field,
     erf_map,
@@ -237,15 +236,10 @@ def test_mass_of_a_single_pixel():
     erf[2, 6] = 1.0
     for fraction in (0.01, 0.5, 1.0):
         assert radius_for_mass(erf, fraction) == 0.0
-        assert area_for_mass(erf, fraction) == 1
 
 
 def test_mass_of_a_3x3_box():
     erf = embed(np.ones((3, 3)), (11, 11), (4, 7))  # not normalised: the functions do it
-    assert area_for_mass(erf, 0.95) == 9
-    assert area_for_mass(erf, 0.5) == 5
-    assert area_for_mass(erf, 0.1) == 1
-    assert area_for_mass(erf, 2 / 9) == 2  # reaching the fraction exactly is enough
     assert radius_for_mass(erf, 0.1) == pytest.approx(0.0, abs=1e-12)  # centre of mass, rounded
     assert radius_for_mass(erf, 0.5) == pytest.approx(1.0, abs=1e-12)
     assert radius_for_mass(erf, 5 / 9) == pytest.approx(1.0, abs=1e-12)
@@ -253,17 +247,16 @@ def test_mass_of_a_3x3_box():
 
 
 @pytest.mark.parametrize(
-    ("fraction", "radius", "area"),
+    ("fraction", "radius"),
     # A radius-5 disc holds 81 pixels; by squared distance 0, 1, 2, 4, 5, 8, 9, 10, 13, 16, 17,
     # 18, 20, 25 there are 1, 4, 4, 4, 8, 4, 4, 8, 8, 4, 8, 4, 8, 12 of them.
-    [(0.3, np.sqrt(8), 25), (0.68, np.sqrt(17), 56), (0.95, 5.0, 77), (1.0, 5.0, 81)],
+    [(0.3, np.sqrt(8)), (0.68, np.sqrt(17)), (0.95, 5.0), (1.0, 5.0)],
 )
-def test_mass_of_a_uniform_disc(fraction, radius, area):
+def test_mass_of_a_uniform_disc(fraction, radius):
     rows, cols = np.indices((21, 25))
     erf = ((rows - 8) ** 2 + (cols - 12) ** 2 <= 25).astype(float)
     assert erf.sum() == 81
     assert radius_for_mass(erf, fraction) == pytest.approx(radius, abs=1e-9)
-    assert area_for_mass(erf, fraction) == area
 
 
 def test_std_grows_like_the_square_root_of_depth():
@@ -374,8 +367,8 @@ def _dense_model():
         (lambda: erf_std(np.full((3, 3), np.nan)), ValueError, "erf must be finite"),
         (lambda: fit_gaussian(np.ones((2, 2))), ValueError, "at least 5 pixels"),
         (lambda: radius_for_mass(np.ones((3, 3)), 0), ValueError, "fraction must be in"),
-        (lambda: area_for_mass(np.ones((3, 3)), 1.5), ValueError, "fraction must be in"),
-        (lambda: area_for_mass(np.ones((3, 3)), "0.5"), TypeError, "fraction must be a number"),
+        (lambda: radius_for_mass(np.ones((3, 3)), 1.5), ValueError, "fraction must be in"),
+        (lambda: radius_for_mass(np.ones((3, 3)), "0.5"), TypeError, "fraction must be a number"),
     ],
 )
 def test_bad_input_names_the_argument(call, error, match):

@@ -570,14 +570,8 @@ def test_format_table():
     assert "(-3, 1)" in crop and "(14, 16)" in crop  # P = 1 - 2 * 2
     gmp = next(line for line in lines if line.startswith("gmp "))
     assert "(29, 33)" in gmp and gmp.endswith("global")  # 3 + 13 * 2, 3 + 15 * 2
-
-    markdown = format_table(rows, fmt="markdown").splitlines()
-    assert markdown[0].startswith("| layer | class |")
-    assert markdown[1].replace(":", "").replace("-", "").replace("|", "") == ""
-    assert markdown[1].count("|") == markdown[0].count("|") == markdown[2].count("|")
-    assert "| conv | Conv2D | (3, 3) | (2, 2) | (1, 1) | (16, 16) |" in markdown
-    with pytest.raises(ValueError, match="fmt must be 'text' or 'markdown'"):
-        format_table(rows, fmt="html")
+    with pytest.raises(TypeError, match="rows must be RFRow objects"):
+        format_table([(3, 1, 0)])
 
 
 @pytest.mark.parametrize(

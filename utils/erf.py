@@ -32,8 +32,8 @@ Functions:
 - :func:`effective_receptive_field`: the two in one call, for any Keras image model;
 - :func:`uniform_conv_stack`: the classic experiment, ``depth`` stacked
   convolutions with uniform or random weights;
-- :func:`erf_std`, :func:`fit_gaussian`, :func:`radius_for_mass`,
-  :func:`area_for_mass`: one-number summaries of a map.
+- :func:`erf_std`, :func:`fit_gaussian`, :func:`radius_for_mass`: one-number
+  summaries of a map.
 
 Import :mod:`utils` before this module (or before Keras) so that TensorFlow
 starts quietly; importing ``utils.erf`` does that for you.
@@ -57,7 +57,6 @@ __all__ = [
     "FIELD_MARGIN",
     "MEASURES",
     "PROBE_BATCH",
-    "area_for_mass",
     "centre_gradient",
     "effective_receptive_field",
     "erf_map",
@@ -499,19 +498,3 @@ def radius_for_mass(erf: np.ndarray, fraction: float) -> float:
     mass = np.cumsum(p.ravel()[order])
     first = int(np.searchsorted(mass, fraction - _MASS_TOLERANCE, side="left"))
     return float(distance[order[min(first, mass.size - 1)]])
-
-
-def area_for_mass(erf: np.ndarray, fraction: float) -> int:
-    """Smallest number of pixels holding at least ``fraction`` of the mass.
-
-    Pixels are taken from the largest value down, so the answer is the
-    length of the shortest prefix of the sorted values whose sum reaches
-    ``fraction`` of the total (up to rounding, ``1e-12``). Unlike
-    :func:`radius_for_mass` it needs no centre and suits any shape.
-    ``fraction`` is in ``(0, 1]``.
-    """
-    p = _mass_map(erf)
-    fraction = _fraction(fraction)
-    mass = np.cumsum(np.sort(p.ravel())[::-1])
-    first = int(np.searchsorted(mass, fraction - _MASS_TOLERANCE, side="left"))
-    return min(first, mass.size - 1) + 1

@@ -20,7 +20,7 @@ pairs.
 - :func:`receptive_field`: one :class:`RFRow` per layer, in graph order;
 - :func:`receptive_field_of`: the row of one layer, by name;
 - :func:`input_region`: the input rows and columns one output feature sees;
-- :func:`format_table`: the rows as a plain-text or Markdown table.
+- :func:`format_table`: the rows as a plain-text table.
 
 Rules, chosen so that a number is never silently wrong:
 
@@ -678,24 +678,17 @@ def _cells(row: RFRow) -> tuple[str, ...]:
     )
 
 
-def format_table(rows: Sequence[RFRow], fmt: str = "text") -> str:
-    """The rows as a table: ``fmt="text"`` (fixed-width ASCII) or ``"markdown"``.
+def format_table(rows: Sequence[RFRow]) -> str:
+    """The rows as a fixed-width plain-text (ASCII) table.
 
     Columns: layer, class, receptive field size, effective stride, effective
     padding (each as ``(height, width)``) and the output's spatial size
     (``global`` once the spatial axes are gone).
     """
-    if fmt not in ("text", "markdown"):
-        raise ValueError(f"fmt must be 'text' or 'markdown'; got {fmt!r}")
     rows = list(rows)
     if not all(isinstance(row, RFRow) for row in rows):
         raise TypeError("rows must be RFRow objects, as returned by receptive_field")
     body = [_cells(row) for row in rows]
-    if fmt == "markdown":
-        lines = ["| " + " | ".join(_COLUMNS) + " |"]
-        lines.append("|" + "|".join([":---", ":---"] + ["---:"] * (len(_COLUMNS) - 2)) + "|")
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in body]
-        return "\n".join(lines)
     widths = [max(len(c[k]) for c in [_COLUMNS, *body]) for k in range(len(_COLUMNS))]
 
     def line(cells: Sequence[str]) -> str:
