@@ -15,10 +15,11 @@ test. The last line says how many targets were met.
 
 What it measures, and the targets:
 
-1. Every notebook (``chapters/*.ipynb`` and ``running.ipynb``, in reading
-   order), each in a fresh ``python3`` kernel with nbclient, as ``make
-   outputs`` runs them (timeout 600 s, the notebook's folder as working
-   directory, nothing written back): the wall time from starting the kernel
+1. Every notebook of ``_toc.yml`` (the chapters and ``running.ipynb``, in
+   reading order, as ``make notebooks`` lists them), each in a fresh
+   ``python3`` kernel with nbclient, as ``make outputs`` runs them (timeout
+   600 s, the notebook's folder as working directory, nothing written
+   back): the wall time from starting the kernel
    to the last cell's output, **kernel start-up included** (it is what a
    reader waits for; the kernel's shut-down is not, and is only recorded in
    the JSON), and the peak resident memory of the kernel process and its
@@ -84,7 +85,7 @@ import psutil
 import tensorflow as tf
 from nbclient import NotebookClient
 
-from utils import conv, erf, images, receptive_field
+from utils import conv, erf, images, pooling, receptive_field
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "_build" / "bench"
@@ -284,8 +285,15 @@ def median_run(runs: Sequence[NotebookRun]) -> NotebookRun:
 
 
 def default_notebooks() -> list[Path]:
-    """The chapters and the Running page, in reading order (as the Makefile's NB)."""
-    return [*sorted((ROOT / "chapters").glob("*.ipynb")), ROOT / "running.ipynb"]
+    """The notebooks of _toc.yml in reading order, as ``make notebooks`` lists them."""
+    listed = subprocess.run(
+        ["make", "--no-print-directory", "-s", "notebooks"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,  # make's own error, if any, reaches the terminal
+        text=True,
+        check=True,
+    )
+    return [ROOT / line for line in listed.stdout.splitlines()]
 
 
 def display_path(path: Path) -> str:
@@ -476,33 +484,26 @@ def make_rows() -> list[Row]:
 
 
 def loop_conv2d(image: np.ndarray, kernels: np.ndarray) -> np.ndarray:
-    """The tutorial convolution: one ``np.sum(window * kernel)`` per pixel and filter.
+    """Chapter 1's loop for every input channel and filter, summed over the channels.
 
     ``image`` is ``(height, width, channels)``, ``kernels`` ``(k, k, channels,
     filters)`` with ``k`` odd; stride 1 and 'same' padding.
     """
-    k, _, _, filters = kernels.shape
+    k, _, channels, filters = kernels.shape
     pad = k // 2
     padded = np.pad(image, ((pad, pad), (pad, pad), (0, 0)))
-    height, width, _ = image.shape
-    out = np.zeros((height, width, filters), dtype=image.dtype)
-    for i in range(height):
-        for j in range(width):
-            window = padded[i : i + k, j : j + k, :]
-            for o in range(filters):
-                out[i, j, o] = np.sum(window * kernels[:, :, :, o])
-    return out
+    return np.stack(
+        [
+            sum(conv.conv2d_loop(padded[:, :, c], kernels[:, :, c, o]) for c in range(channels))
+            for o in range(filters)
+        ],
+        axis=-1,
+    )
 
 
 def loop_max_pool2d(x: np.ndarray, size: int = 2) -> np.ndarray:
-    """The tutorial max pooling of ``(height, width, channels)``: stride = size, 'valid'."""
-    height, width, channels = x.shape[0] // size, x.shape[1] // size, x.shape[2]
-    out = np.zeros((height, width, channels), dtype=x.dtype)
-    for i in range(height):
-        for j in range(width):
-            for c in range(channels):
-                out[i, j, c] = np.max(x[i * size : (i + 1) * size, j * size : (j + 1) * size, c])
-    return out
+    """Chapter 4's loop on each channel of ``(height, width, channels)``: stride = size."""
+    return np.stack([pooling.max_pool2d_loop(x[:, :, c], size) for c in range(x.shape[2])], axis=-1)
 
 
 def disagreement(name: str, ours: np.ndarray, reference: np.ndarray) -> str:
@@ -585,7 +586,7 @@ def numpy_vs_tf_rows(repeats: int) -> list[Row]:
     )
     rows += versus_tf_rows(
         "max_pool2d",
-        lambda: conv.max_pool2d(maps, 2, 2),
+        lambda: pooling.max_pool2d(maps, 2, 2),
         lambda: tf.nn.max_pool2d(maps_tf, ksize=2, strides=2, padding="VALID").numpy(),
         repeats,
         "2x2, stride 2, on " + "x".join(map(str, maps.shape)),
@@ -599,7 +600,7 @@ def numpy_vs_tf_rows(repeats: int) -> list[Row]:
     )
     rows += versus_loop_rows(
         "max_pool2d",
-        lambda: conv.max_pool2d(crop_maps, 2, 2),
+        lambda: pooling.max_pool2d(crop_maps, 2, 2),
         lambda: loop_max_pool2d(crop_maps[0]),
         repeats,
         f"2x2 on {CROP}x{CROP}x{FILTERS}",
@@ -821,7 +822,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         nargs="+",
         type=Path,
         metavar="PATH",
-        help="notebooks to run (default: chapters/*.ipynb and running.ipynb)",
+        help="notebooks to run (default: every notebook of _toc.yml, in reading order)",
     )
     parser.add_argument(
         "--repeats", type=int, default=7, help="timed runs per micro-benchmark (default 7)"

@@ -16,10 +16,13 @@ Modules, one per concept:
 - :mod:`utils.images`: the bundled sample photos as float arrays;
 - :mod:`utils.plotting`: image grids, feature maps, arrays with their numbers;
 - :mod:`utils.arithmetic`: output sizes and padding amounts;
-- :mod:`utils.conv`: convolution, pooling and dense layers from scratch in NumPy;
-- :mod:`utils.layers`: small Keras wrappers (hand-set kernels, summaries);
+- :mod:`utils.conv`, :mod:`utils.pooling`, :mod:`utils.dense`: the layers from scratch
+  in NumPy, each as the chapter's loop and vectorized;
+- :mod:`utils.source`: a function's code, shown on a chapter's page;
+- :mod:`utils.layers`: small Keras wrappers (hand-set kernels, summaries, every layer's output);
 - :mod:`utils.animation`: sliding-window animations and an interactive explorer;
-- :mod:`utils.training`: quiet training, learning curves, confusion matrices;
+- :mod:`utils.training`: quiet training, one short line every few epochs;
+- :mod:`utils.evaluation`: learning curves and confusion matrices;
 - :mod:`utils.receptive_field`: the theoretical receptive field of any Keras model;
 - :mod:`utils.erf`: the effective receptive field, measured by backpropagation.
 """
