@@ -1,4 +1,4 @@
-"""utils.layers: Keras layers with given kernels, NumPy in and out, summaries."""
+"""utils.layers: Keras layers with given kernels, NumPy in and out, summaries, layer outputs."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import keras
 import numpy as np
 import pytest
 
+import utils
 from utils.conv import conv2d
 from utils.layers import (
     apply,
     conv2d_layer,
     count_params,
     layer_output,
+    layer_outputs,
     model_inputs,
+    show_layer_outputs,
     summary,
 )
 
@@ -80,6 +83,75 @@ def test_count_params_and_summary():
     assert all(ord(ch) < 128 for ch in text)  # plain text, no box drawing or colour codes
 
 
+def _small_cnn() -> keras.Model:
+    utils.setup_notebook(1)
+    return keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Conv2D(3, 3, activation="relu", padding="same", name="conv1"),
+            keras.layers.MaxPooling2D(2, name="pool"),
+            keras.layers.Conv2D(10, 3, activation="relu", name="conv2"),
+            keras.layers.Flatten(name="flatten"),
+            keras.layers.Dense(4, activation="softmax", name="output"),
+        ],
+        name="small",
+    )
+
+
+def test_layer_outputs_follow_the_layers_in_order():
+    model = _small_cnn()
+    x = np.random.default_rng(0).random((3, 8, 8, 1)).astype("float32")
+    outputs = layer_outputs(model, x)
+    assert list(outputs) == ["conv1", "pool", "conv2", "flatten", "output"]
+    h = x
+    for layer in model.layers:
+        assert outputs[layer.name].shape == (3, *layer.output.shape[1:])
+        h = layer(h)
+        np.testing.assert_allclose(outputs[layer.name], keras.ops.convert_to_numpy(h), atol=1e-6)
+    np.testing.assert_allclose(outputs["output"], model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_layer_outputs_of_a_functional_model_skip_the_input_layer():
+    inputs = keras.Input((5, 5, 2), name="image")
+    left = keras.layers.Conv2D(2, 1, name="left")(inputs)
+    right = keras.layers.Conv2D(2, 1, name="right")(inputs)
+    total = keras.layers.Add(name="sum")([left, right])
+    model = keras.Model(inputs, total)
+    x = np.ones((2, 5, 5, 2), dtype=np.float32)
+    outputs = layer_outputs(model, x)
+    assert list(outputs) == ["left", "right", "sum"]
+    np.testing.assert_allclose(outputs["sum"], outputs["left"] + outputs["right"], atol=1e-6)
+
+
+def test_show_layer_outputs_makes_one_row_per_layer():
+    model = _small_cnn()
+    fig, rows = show_layer_outputs(model, np.zeros((1, 8, 8, 1)), max_channels=4)
+    assert len(rows) == len(model.layers) == 5
+    assert [len(row) for row in rows] == [3, 3, 4, 1, 1]  # conv2 has 10 channels: 4 shown
+    labels = [row[0].get_ylabel() for row in rows]
+    assert labels[0] == "conv1\n(1, 8, 8, 3)" and labels[2].startswith("conv2\n(1, 2, 2, 10)")
+    assert "first 4 of 10" in labels[2]
+    assert len(rows[3][0].patches) == 40 and len(rows[4][0].patches) == 4  # one bar per unit
+    # Each column is labelled once, above its first panel: channel 3 first appears in conv2.
+    assert rows[0][2].get_title() == "channel 2" and rows[2][0].get_title() == ""
+    assert rows[2][3].get_title() == "channel 3"
+    assert len(fig.axes) == 3 + 3 + 4 + 1 + 1
+
+
+def _subclassed() -> keras.Model:
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    net = Net()
+    net(np.ones((1, 3)))
+    return net
+
+
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
@@ -106,6 +178,23 @@ def test_count_params_and_summary():
             lambda: model_inputs(keras.Sequential([keras.layers.Dense(2)])),
             ValueError,
             "has no defined input",
+        ),
+        (
+            lambda: layer_outputs(keras.Sequential([keras.layers.Dense(2)]), np.ones((1, 3))),
+            ValueError,
+            "has no defined input",
+        ),
+        (lambda: layer_outputs(_subclassed(), np.ones((1, 3))), ValueError, "no defined input"),
+        (lambda: layer_outputs(_small_cnn(), np.ones((8, 8, 1))), ValueError, "x must be a batch"),
+        (
+            lambda: show_layer_outputs(_small_cnn(), np.ones((2, 8, 8, 1))),
+            ValueError,
+            "x must be one image with a batch axis",
+        ),
+        (
+            lambda: show_layer_outputs(_small_cnn(), np.ones((1, 8, 8, 1)), max_channels=0),
+            ValueError,
+            "max_channels must be a positive int",
         ),
     ],
 )

@@ -1,4 +1,4 @@
-"""utils.training: quiet, repeatable training lines; curves, confusion matrices, layer outputs."""
+"""utils.training: quiet, repeatable training lines."""
 
 from __future__ import annotations
 
@@ -9,19 +9,10 @@ import keras
 import matplotlib as mpl
 import numpy as np
 import pytest
-from sklearn.metrics import confusion_matrix
 
 import utils
 from tests.conftest import REPO
-from utils.training import (
-    EpochLogger,
-    confusion_counts,
-    fit_quietly,
-    layer_outputs,
-    plot_confusion_matrix,
-    plot_learning_curves,
-    show_layer_outputs,
-)
+from utils.training import EpochLogger, fit_quietly
 
 # Control characters a progress bar would use: carriage return, backspace, escape codes.
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
@@ -133,112 +124,6 @@ def test_fit_quietly_holds_out_the_validation_split(capsys):
     assert history.params["steps"] == 4
 
 
-def test_learning_curves_draw_the_history():
-    history = {
-        "loss": [1.0, 0.5, 0.25],
-        "accuracy": [0.5, 0.7, 0.9],
-        "val_loss": [1.1, 0.7, 0.6],
-        "val_accuracy": [0.4, 0.6, 0.8],
-    }
-    fig, axes = plot_learning_curves(history)
-    assert len(axes) == 2 and len(fig.axes) == 2
-    for ax, metric in zip(axes, ["loss", "accuracy"]):
-        train, val = ax.get_lines()
-        np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3])  # epochs counted from 1
-        np.testing.assert_array_equal(train.get_ydata(), history[metric])
-        np.testing.assert_array_equal(val.get_ydata(), history[f"val_{metric}"])
-        assert ax.get_title() == metric and ax.get_xlabel() == "epoch"
-        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training", "validation"]
-    # Without validation data there is one curve; a History object works too.
-    recorded = keras.callbacks.History()
-    recorded.history = {"loss": [0.9, 0.3]}
-    _, axes = plot_learning_curves(recorded, metrics="loss")
-    assert len(axes) == 1 and len(axes[0].get_lines()) == 1
-
-
-def test_confusion_matrix_writes_sklearns_counts():
-    rng = np.random.default_rng(3)
-    y_true = rng.integers(0, 4, 50)
-    y_pred = np.where(rng.random(50) < 0.7, y_true, rng.integers(0, 4, 50))
-    expected = confusion_matrix(y_true, y_pred)
-    np.testing.assert_array_equal(confusion_counts(y_true, y_pred), expected)
-    _, ax = plot_confusion_matrix(y_true, y_pred)
-    assert [int(t.get_text()) for t in ax.texts] == expected.ravel().tolist()  # row by row
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2", "3"]
-    assert ax.get_xlabel() == "predicted label" and ax.get_ylabel() == "true label"
-    accuracy = np.trace(expected) / 50
-    assert ax.get_title() == f"confusion matrix: accuracy {accuracy:.3f} on 50 samples"
-
-    _, ax = plot_confusion_matrix(y_true, y_pred, title="four classes")
-    assert ax.get_title() == "four classes"
-
-
-def test_confusion_matrix_labels_choose_and_order_the_classes():
-    y_true = ["cat", "dog", "dog", "bird"]
-    y_pred = ["cat", "cat", "dog", "dog"]
-    counts = confusion_counts(y_true, y_pred, labels=["dog", "cat"])
-    np.testing.assert_array_equal(counts, [[1, 1], [0, 1]])
-    _, ax = plot_confusion_matrix([0, 1, 1], [0, 0, 1], labels=[1, 0])
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "0"]
-    # Class 1 first: one right, one taken for 0; then class 0: none taken for 1, one right.
-    assert [t.get_text() for t in ax.texts] == ["1", "1", "0", "1"]
-
-
-def _small_cnn() -> keras.Model:
-    utils.setup_notebook(1)
-    return keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            keras.layers.Conv2D(3, 3, activation="relu", padding="same", name="conv1"),
-            keras.layers.MaxPooling2D(2, name="pool"),
-            keras.layers.Conv2D(10, 3, activation="relu", name="conv2"),
-            keras.layers.Flatten(name="flatten"),
-            keras.layers.Dense(4, activation="softmax", name="output"),
-        ],
-        name="small",
-    )
-
-
-def test_layer_outputs_follow_the_layers_in_order():
-    model = _small_cnn()
-    x = np.random.default_rng(0).random((3, 8, 8, 1)).astype("float32")
-    outputs = layer_outputs(model, x)
-    assert list(outputs) == ["conv1", "pool", "conv2", "flatten", "output"]
-    h = x
-    for layer in model.layers:
-        assert outputs[layer.name].shape == (3, *layer.output.shape[1:])
-        h = layer(h)
-        np.testing.assert_allclose(outputs[layer.name], keras.ops.convert_to_numpy(h), atol=1e-6)
-    np.testing.assert_allclose(outputs["output"], model.predict(x, verbose=0), atol=1e-6)
-
-
-def test_layer_outputs_of_a_functional_model_skip_the_input_layer():
-    inputs = keras.Input((5, 5, 2), name="image")
-    left = keras.layers.Conv2D(2, 1, name="left")(inputs)
-    right = keras.layers.Conv2D(2, 1, name="right")(inputs)
-    total = keras.layers.Add(name="sum")([left, right])
-    model = keras.Model(inputs, total)
-    x = np.ones((2, 5, 5, 2), dtype=np.float32)
-    outputs = layer_outputs(model, x)
-    assert list(outputs) == ["left", "right", "sum"]
-    np.testing.assert_allclose(outputs["sum"], outputs["left"] + outputs["right"], atol=1e-6)
-
-
-def test_show_layer_outputs_makes_one_row_per_layer():
-    model = _small_cnn()
-    fig, rows = show_layer_outputs(model, np.zeros((1, 8, 8, 1)), max_channels=4)
-    assert len(rows) == len(model.layers) == 5
-    assert [len(row) for row in rows] == [3, 3, 4, 1, 1]  # conv2 has 10 channels: 4 shown
-    labels = [row[0].get_ylabel() for row in rows]
-    assert labels[0] == "conv1\n(1, 8, 8, 3)" and labels[2].startswith("conv2\n(1, 2, 2, 10)")
-    assert "first 4 of 10" in labels[2]
-    assert len(rows[3][0].patches) == 40 and len(rows[4][0].patches) == 4  # one bar per unit
-    # Each column is labelled once, above its first panel: channel 3 first appears in conv2.
-    assert rows[0][2].get_title() == "channel 2" and rows[2][0].get_title() == ""
-    assert rows[2][3].get_title() == "channel 3"
-    assert len(fig.axes) == 3 + 3 + 4 + 1 + 1
-
-
 def test_importing_the_module_prints_and_changes_nothing(capfd):
     before = dict(mpl.rcParams)
     spec = importlib.util.spec_from_file_location(
@@ -249,20 +134,6 @@ def test_importing_the_module_prints_and_changes_nothing(capfd):
     assert capfd.readouterr() == ("", "")
     assert dict(mpl.rcParams) == before
     assert set(module.__all__) <= set(vars(module))
-
-
-def _subclassed() -> keras.Model:
-    class Net(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = keras.layers.Dense(2)
-
-        def call(self, x):
-            return self.dense(x)
-
-    net = Net()
-    net(np.ones((1, 3)))
-    return net
 
 
 def _compiled() -> keras.Model:
@@ -313,44 +184,6 @@ X, Y = np.zeros((4, 8, 8, 1)), np.zeros(4)
             lambda: fit_quietly(_compiled(), X, Y, epochs=1, validation_split=1.0),
             ValueError,
             r"validation_split must be in \[0, 1\)",
-        ),
-        (
-            lambda: plot_learning_curves({"loss": [1.0]}, metrics=("loss", "acc")),
-            ValueError,
-            "metrics names 'acc', which is not in the history; it has: loss",
-        ),
-        (lambda: plot_learning_curves([1.0, 0.5]), TypeError, "history must be the History"),
-        (
-            lambda: plot_confusion_matrix([0, 1], [0]),
-            ValueError,
-            "got 2 in y_true and 1 in y_pred",
-        ),
-        (
-            lambda: plot_confusion_matrix([0, 1], np.eye(2)),
-            ValueError,
-            r"y_pred must be a 1-D array of class labels.*np.argmax\(y_pred, axis=1\)",
-        ),
-        (
-            lambda: confusion_counts([0, 1], [0, 1], labels=[0, 0]),
-            ValueError,
-            "labels must not repeat",
-        ),
-        (
-            lambda: layer_outputs(keras.Sequential([keras.layers.Dense(2)]), np.ones((1, 3))),
-            ValueError,
-            "has no defined input",
-        ),
-        (lambda: layer_outputs(_subclassed(), np.ones((1, 3))), ValueError, "no defined input"),
-        (lambda: layer_outputs(_tiny_model(), np.ones((8, 8, 1))), ValueError, "x must be a batch"),
-        (
-            lambda: show_layer_outputs(_tiny_model(), np.ones((2, 8, 8, 1))),
-            ValueError,
-            "x must be one image with a batch axis",
-        ),
-        (
-            lambda: show_layer_outputs(_tiny_model(), np.ones((1, 8, 8, 1)), max_channels=0),
-            ValueError,
-            "max_channels must be a positive int",
         ),
     ],
 )
