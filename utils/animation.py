@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from ipywidgets import VBox
 
 __all__ = [
-    "CLASSIC_ANIMATIONS",
     "animate_convolution",
     "conv_explorer",
     "draw_convolution_geometry",
@@ -63,16 +62,6 @@ __all__ = [
     "show_animation",
     "to_gif",
 ]
-
-#: The five animations of the Padding and Stride chapters, as keyword
-#: arguments of :func:`animate_convolution` and :func:`show_animation`.
-CLASSIC_ANIMATIONS: dict[str, dict[str, Any]] = {
-    "no_padding": {"n": 4, "kernel_size": 3},
-    "same_padding": {"n": 5, "kernel_size": 3, "padding": "same"},
-    "full_padding": {"n": 5, "kernel_size": 3, "padding": "full"},
-    "stride_2": {"n": 5, "kernel_size": 3, "stride": 2, "padding": 1},
-    "dilation_2": {"n": 7, "kernel_size": 3, "dilation": 2},
-}
 
 CELL_INCHES = 0.4  # side of one cell, the same in both panels
 GIF_DPI = 80
@@ -304,30 +293,11 @@ def _check_step(g: _Geometry, step: Any) -> int | None:
     return step
 
 
-def _check_axes(axes: Any) -> tuple[Axes, Axes]:
-    try:
-        ax_in, ax_out = axes
-    except (TypeError, ValueError):
-        ax_in = ax_out = None
-    if not (isinstance(ax_in, Axes) and isinstance(ax_out, Axes)):
-        raise TypeError(f"axes must be a pair of matplotlib Axes (input, output); got {axes!r}")
-    return ax_in, ax_out
-
-
-def _draw(
-    g: _Geometry, step: int | None, axes: Any = None, pyplot: bool = True
-) -> tuple[Figure, np.ndarray, _Scene]:
+def _draw(g: _Geometry, step: int | None, pyplot: bool = True) -> tuple[Figure, np.ndarray, _Scene]:
     """The figure of :func:`draw_convolution_geometry`, plus its scene for animating."""
     step = _check_step(g, step)
-    title = _title(g)
-    if axes is None:
-        fig, ax_in, ax_out = _new_figure(g, title, pyplot)
-    else:
-        ax_in, ax_out = _check_axes(axes)
-        fig = ax_in.figure
+    fig, ax_in, ax_out = _new_figure(g, _title(g), pyplot)
     scene = _Scene(g, ax_in, ax_out)
-    if axes is not None:  # the caller's figure keeps its own title
-        ax_in.set_title(f"{title}\n{ax_in.get_title()}", fontsize=9)
     scene.show(step)
     return fig, np.array([ax_in, ax_out], dtype=object), scene
 
@@ -340,7 +310,6 @@ def draw_convolution_geometry(
     dilation: int | tuple[int, int] = 1,
     *,
     step: int | None = 0,
-    axes: tuple[Axes, Axes] | None = None,
 ) -> tuple[Figure, np.ndarray]:
     """One step of a 2-D convolution: the window on the padded input, the output so far.
 
@@ -360,13 +329,11 @@ def draw_convolution_geometry(
     'full', zeros per side, or a ``(before, after)`` pair), applied to each
     axis. Every size comes from :mod:`utils.arithmetic`.
 
-    A new figure (square cells of the same size in both panels) has a title
-    with ``n``, kernel, stride, the ``(before, after)`` padding per axis,
-    dilation and the output size. With ``axes=(input_axes, output_axes)`` it
-    draws into those instead and puts that text in the input panel's title.
-    Returns ``(figure, array([input_axes, output_axes]))``.
+    The figure (square cells of the same size in both panels) has a title
+    with ``n``, kernel, stride, dilation, the ``(before, after)`` padding per
+    axis and the output size. Returns ``(figure, array([input_axes, output_axes]))``.
     """
-    fig, axs, _ = _draw(_geometry(n, kernel_size, stride, padding, dilation), step, axes)
+    fig, axs, _ = _draw(_geometry(n, kernel_size, stride, padding, dilation), step)
     return fig, axs
 
 
