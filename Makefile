@@ -12,11 +12,20 @@ PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-python$(PY_VERSION)
-# Notebooks in reading order; `make outputs NB=chapters/01_convolution.ipynb` takes one.
-NB     ?= $(sort $(wildcard chapters/*.ipynb)) running.ipynb
-# What `make validate` checks; the nbval self-test points it at one notebook.
-NOTEBOOKS ?= chapters running.ipynb
-NOTEBOOK_FILES ?= $(sort $(wildcard chapters/*.ipynb)) running.ipynb
+# The book's notebooks in reading order: the entries of _toc.yml (`root:` and `file:`
+# lines) that are notebooks. _toc.yml is the one list; sed reads it, so no Python is
+# needed. tests/test_notebooks.py checks this list against _toc.yml read by PyYAML.
+TOC_NOTEBOOKS := $(strip $(foreach entry,$(shell sed -nE \
+    "s/^[[:space:]-]*(root|file):[[:space:]]*[\"']?([^\"'[:space:]]+).*/\2/p" _toc.yml),\
+    $(filter %.ipynb,$(wildcard $(entry) $(entry).ipynb))))
+# What `make validate` and `make book` check; the nbval self-tests point it at one notebook.
+NOTEBOOKS ?= $(TOC_NOTEBOOKS)
+# What `make outputs` re-executes: `make outputs NB=chapters/01_convolution.ipynb` takes one.
+NB ?= $(NOTEBOOKS)
+# Expanded at the top of a recipe: stops make when its list of notebooks is empty, rather
+# than letting nbval or nbconvert run on nothing (nbval would collect tests/ instead).
+need_notebooks = $(if $(strip $($(1))),,$(error $(1) names no notebook. By default it is \
+    every notebook of _toc.yml, read from lines like "- file: chapters/01_convolution"))
 # `make book` re-validates a notebook only when it, or anything its outputs depend
 # on, changed since it last passed: a change to utils/ re-validates every notebook.
 CACHE ?= _build/nbval-cache
@@ -51,7 +60,7 @@ UV := _build/uv/bin/uv
 MATHJAX := _vendor/mathjax
 
 .PHONY: help env book test lint unit validate validate-cached html browser chromium outputs \
-        lock bench clean
+        notebooks lock bench clean
 
 help:
 	@echo "make book     validate the notebooks, then render the book to _build/html"
@@ -102,6 +111,7 @@ unit: $(STAMP)
 
 # Twice: with the machine's threads, then single-threaded. Both passes must succeed.
 validate: $(STAMP)
+	$(call need_notebooks,NOTEBOOKS)
 	@echo "nbval, pass 1 of 2: the machine's default threads"
 	$(NBVAL) $(NOTEBOOKS)
 	@echo "nbval, pass 2 of 2: single-threaded, as on another CPU"
@@ -110,10 +120,11 @@ validate: $(STAMP)
 # nbval on the notebooks whose cache key (their content + VALIDATION_INPUTS) has no
 # record of a pass; records a pass per notebook. `make validate` ignores the cache.
 validate-cached: $(STAMP)
+	$(call need_notebooks,NOTEBOOKS)
 	@mkdir -p $(CACHE); \
 	common=$$(cat $(VALIDATION_INPUTS) | sha256sum | cut -c1-16) || exit 1; \
 	stale=""; \
-	for nb in $(NOTEBOOK_FILES); do \
+	for nb in $(NOTEBOOKS); do \
 	  key=$$(basename $$nb).$$(sha256sum < $$nb | cut -c1-16).$$common; \
 	  [ -f "$(CACHE)/$$key" ] || stale="$$stale $$nb"; \
 	done; \
@@ -151,10 +162,16 @@ chromium:
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-nanum >/dev/null
 
 outputs: $(STAMP)
+	$(call need_notebooks,NB)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
 	    --ExecutePreprocessor.kernel_name=python3 \
 	    --ExecutePreprocessor.store_widget_state=False $(NB)
+
+# The notebooks of _toc.yml in reading order, one a line: what benchmarks/bench.py runs.
+notebooks:
+	$(call need_notebooks,NOTEBOOKS)
+	@printf '%s\n' $(NOTEBOOKS)
 
 # Keeps every pin that still satisfies requirements.txt (uv prefers the versions already in
 # the output file) and resolves only what is new; `make lock UPGRADE=1` moves every pin.

@@ -1,9 +1,11 @@
 """Hygiene of the chapters, and proof that nbval's strict validation can fail.
 
-Every notebook must be listed in _toc.yml (and every entry must exist), have
-exactly one H1, import `utils` before TensorFlow/Keras, be executed top to
-bottom with its outputs stored (no errors, nothing on stderr) and load no data
-over the network.
+_toc.yml is the one list of the book's notebooks, in reading order: the
+Makefile (`make notebooks`), `make bench` and these tests read it. Every
+notebook must be listed in it (and every entry must exist). Every chapter must
+have exactly one H1, import `utils` before TensorFlow/Keras, be executed top
+to bottom with its outputs stored (no errors, nothing on stderr) and load no
+data over the network.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from nbval.plugin import get_sanitize_patterns
 
 from tests.conftest import REPO
 
-CHAPTERS = sorted((REPO / "chapters").glob("*.ipynb"))
 SANITIZER = REPO / "tests" / "nbval_sanitize.cfg"
 
 IMPORT_UTILS = re.compile(r"^\s*(import utils\b|from utils\b)", re.MULTILINE)
@@ -38,10 +39,10 @@ NETWORK_LOADERS = {
 }
 
 
-def toc_files() -> list[str]:
-    """Every `file:` entry of _toc.yml, in order."""
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    files = []
+def toc_files(root: Path = REPO) -> list[str]:
+    """The `root:` and every `file:` entry of root/_toc.yml, in reading order."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]]
 
     def walk(node):
         if isinstance(node, dict):
@@ -57,6 +58,16 @@ def toc_files() -> list[str]:
     return files
 
 
+def toc_notebooks(root: Path = REPO) -> list[str]:
+    """The entries of root/_toc.yml that are notebooks, as paths from root, in reading order."""
+    paths = [entry if entry.endswith(".ipynb") else f"{entry}.ipynb" for entry in toc_files(root)]
+    return [path for path in paths if (root / path).is_file()]
+
+
+# The chapters whose hygiene is tested below (running.ipynb is a page about the book).
+CHAPTERS = [REPO / path for path in toc_notebooks() if path.startswith("chapters/")]
+
+
 def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
@@ -70,13 +81,76 @@ def test_there_are_chapters():
 
 
 def test_every_notebook_is_in_the_toc_and_every_entry_exists():
-    entries = toc_files()
-    listed = {entry for entry in entries if entry.startswith("chapters/")}
-    on_disk = {f"chapters/{path.stem}" for path in CHAPTERS}
+    on_disk = {
+        str(path.relative_to(REPO))
+        for pattern in ("*.ipynb", "chapters/*.ipynb")
+        for path in REPO.glob(pattern)
+    }
+    listed = set(toc_notebooks())
     assert on_disk - listed == set(), "notebooks missing from _toc.yml"
-    for entry in entries:
+    assert listed - on_disk == set(), "_toc.yml lists notebooks outside chapters/ and the root"
+    for entry in toc_files():
         matches = [REPO / f"{entry}{suffix}" for suffix in ("", ".ipynb", ".md")]
         assert any(path.is_file() for path in matches), f"_toc.yml entry {entry!r} has no file"
+
+
+def make_notebooks(directory: Path = REPO) -> list[str]:
+    """`make notebooks` in directory, with the repository's Makefile.
+
+    It is the list that `make validate`, `make book`, `make outputs` and `make bench`
+    use by default.
+    """
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "NB", "NOTEBOOKS")
+    }
+    return subprocess.run(
+        ["make", "-s", "--no-print-directory", "-f", str(REPO / "Makefile"), "notebooks"],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+
+def test_make_lists_the_notebooks_of_the_toc_in_reading_order():
+    assert make_notebooks() == toc_notebooks()
+    assert make_notebooks()[-1] == "running.ipynb"
+
+
+def test_make_reads_any_way_of_writing_a_toc_entry(tmp_path):
+    """The Makefile reads _toc.yml with sed: it agrees with PyYAML on every spelling."""
+    (tmp_path / "chapters").mkdir()
+    names = ["start.ipynb", "chapters/01_a.ipynb", "chapters/02_b.ipynb", "chapters/03_c.ipynb"]
+    for name in [*names, "chapters/04_unlisted.ipynb"]:
+        nbformat.write(nbformat.v4.new_notebook(), tmp_path / name)
+    (tmp_path / "notes.md").write_text("# Notes\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\n"
+        "root: start  # a notebook too\n"
+        "parts:\n"
+        "  - caption: Part\n"
+        "    chapters:\n"
+        "      - file: chapters/01_a.ipynb\n"
+        '      - file: "chapters/02_b"\n'
+        "      # - file: chapters/04_unlisted\n"
+        "      - title: Notes\n"
+        "        file: notes\n"
+        "      -   file:   'chapters/03_c'   \n"
+    )
+    assert toc_notebooks(tmp_path) == names
+    assert make_notebooks(tmp_path) == names
+
+
+def test_make_refuses_to_validate_no_notebook():
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", "validate", "NOTEBOOKS="],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "NOTEBOOKS names no notebook" in result.stderr
 
 
 def test_chapters_are_numbered_in_reading_order():
@@ -336,7 +410,7 @@ def validate_cached(path: Path, helper: Path, cache: Path) -> subprocess.Complet
             "make",
             "--no-print-directory",
             "validate-cached",
-            f"NOTEBOOK_FILES={path}",
+            f"NOTEBOOKS={path}",
             f"VALIDATION_INPUTS={inputs}",
             f"CACHE={cache}",
         ],

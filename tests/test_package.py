@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import numpy as np
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 import utils
 from tests.conftest import REPO
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pytest installs tomli on Python 3.10
+    import tomli as tomllib
 
 
 def test_utils_is_this_repository():
@@ -66,3 +75,87 @@ def test_setup_notebook_makes_random_draws_repeatable():
 def test_setup_notebook_rejects_bad_seed(seed):
     with pytest.raises(TypeError, match="seed"):
         utils.setup_notebook(seed)
+
+
+# --- pyproject.toml declares what utils imports ---------------------------------------------
+
+
+def third_party_imports() -> dict[str, set[str]]:
+    """The third-party top-level modules that utils/*.py import, with the files importing each.
+
+    Imports inside functions count; the standard library and utils itself do not.
+    """
+    found: dict[str, set[str]] = {}
+    for path in sorted((REPO / "utils").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.partition(".")[0]
+                if top not in sys.stdlib_module_names and top != "utils":
+                    found.setdefault(top, set()).add(path.name)
+    return found
+
+
+def requirements(lines: list[str]) -> list[Requirement]:
+    """Requirement lines, without comments, blank lines and pip options such as `-e .`."""
+    lines = [line.split(" #")[0].strip() for line in lines]
+    return [Requirement(line) for line in lines if line and not line.startswith(("#", "-"))]
+
+
+def declared() -> list[Requirement]:
+    """The dependencies of pyproject.toml."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    return requirements(project["dependencies"])
+
+
+def declared_here() -> set[str]:
+    """The dependencies of pyproject.toml on this platform (markers applied), by canonical name."""
+    return {
+        canonicalize_name(req.name)
+        for req in declared()
+        if req.marker is None or req.marker.evaluate()
+    }
+
+
+def distributions(module: str) -> set[str]:
+    """The installed distributions that provide a top-level module, by canonical name."""
+    return {canonicalize_name(name) for name in packages_distributions().get(module, [])}
+
+
+def test_pyproject_declares_every_third_party_module_utils_imports():
+    imported = third_party_imports()
+    assert {"numpy", "tensorflow", "scipy"} <= set(imported), imported
+    missing = {
+        module: sorted(files)
+        for module, files in imported.items()
+        if not distributions(module) & declared_here()
+    }
+    assert not missing, f"imported by utils, missing from pyproject.toml's dependencies: {missing}"
+
+
+def test_pyproject_declares_nothing_that_utils_does_not_import():
+    provided = set().union(*map(distributions, third_party_imports()))
+    unused = declared_here() - provided
+    assert not unused, f"in pyproject.toml's dependencies, imported by no utils module: {unused}"
+
+
+def test_pyproject_has_the_bounds_of_requirements_txt():
+    """A dependency named in both files has the same versions in both, on the same platforms."""
+    wanted = {
+        (canonicalize_name(req.name), str(req.marker)): req.specifier
+        for req in requirements((REPO / "requirements.txt").read_text().splitlines())
+    }
+    compared = 0
+    for req in declared():
+        key = (canonicalize_name(req.name), str(req.marker))
+        if key in wanted:
+            assert req.specifier == wanted[key], (
+                f"{req} in pyproject.toml, {wanted[key]} in requirements.txt"
+            )
+            compared += 1
+    assert compared >= 5, "pyproject.toml and requirements.txt name almost no package alike"
