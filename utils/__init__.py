@@ -20,7 +20,9 @@ Modules, one per concept:
   in NumPy, each as the chapter's loop and vectorized;
 - :mod:`utils.source`: a function's code, shown on a chapter's page;
 - :mod:`utils.layers`: small Keras wrappers (hand-set kernels, summaries, every layer's output);
-- :mod:`utils.animation`: sliding-window animations and an interactive explorer;
+- :mod:`utils.geometry`: one step of a convolution, the window on the padded input;
+- :mod:`utils.animation`: every step of it, as a looping GIF;
+- :mod:`utils.explorer`: sliders that redraw it for any n, f, s, p, d;
 - :mod:`utils.training`: quiet training, one short line every few epochs;
 - :mod:`utils.evaluation`: learning curves and confusion matrices;
 - :mod:`utils.receptive_field`: the theoretical receptive field of any Keras model;
