@@ -26,6 +26,7 @@ Modules, one per concept:
 - :mod:`utils.training`: quiet training, one short line every few epochs;
 - :mod:`utils.evaluation`: learning curves and confusion matrices;
 - :mod:`utils.receptive_field`: the theoretical receptive field of any Keras model;
+- :mod:`utils.receptive_field_rules`: how each kind of layer changes that field;
 - :mod:`utils.erf`: the effective receptive field, measured by backpropagation.
 """
 

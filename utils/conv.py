@@ -131,7 +131,3 @@ def _conv2d_arguments(
             f"{padded_h}x{padded_w} (x {x.shape[1]}x{x.shape[2]}, padding {padding!r})"
         )
     return x, kernels, bias, stride, dilation, pads
-
-
-# TEMPORARY (issue 12, while chapter 5 moves to utils.dense): remove with that edit.
-from .dense import dense, flatten  # noqa: E402, F401

@@ -83,6 +83,24 @@ def dense(
     -------
     Array of shape ``(batch, units)``.
     """
+    x, weights, bias = _dense_arguments(x, weights, bias, activation)
+    z = x @ weights  # z[b, k] = sum over f of x[b, f] * weights[f, k]
+    if bias is not None:
+        z = z + bias
+    if activation == "relu":
+        return np.maximum(z, 0)
+    if activation == "softmax":
+        return _softmax(z)
+    return z
+
+
+def _dense_arguments(
+    x: np.ndarray, weights: np.ndarray, bias: np.ndarray | None, activation: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Check the arguments of :func:`dense` and return them as arrays.
+
+    Every error names the argument and what was expected.
+    """
     array = np.asarray(x)
     x = numeric_array("x", array, array.ndim, "(batch, in_features)")  # the dtype
     if x.ndim != 2:
@@ -107,11 +125,4 @@ def dense(
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}; got {activation!r}")
 
-    z = x @ weights
-    if bias is not None:
-        z = z + bias
-    if activation == "relu":
-        return np.maximum(z, 0)
-    if activation == "softmax":
-        return _softmax(z)
-    return z
+    return x, weights, bias
