@@ -10,8 +10,6 @@ from __future__ import annotations
 import numpy as np
 from sklearn.datasets import load_sample_image
 
-from ._checks import non_negative_int, numeric_array, positive_int
-
 __all__ = ["PHOTOS", "load_photo", "load_photos", "to_gray"]
 
 #: Names of the bundled photos, in the order :func:`load_photos` stacks them.
@@ -37,56 +35,21 @@ def to_gray(images: np.ndarray) -> np.ndarray:
     return gray[..., np.newaxis]
 
 
-def load_photo(
-    name: str = "china",
-    *,
-    gray: bool = False,
-    crop: tuple[int, int, int, int] | None = None,
-    dtype: type = np.float32,
-) -> np.ndarray:
-    """One bundled photo as an array of shape ``(height, width, channels)`` in [0, 1].
+def load_photo(name: str = "china", *, gray: bool = False) -> np.ndarray:
+    """One bundled photo as a float32 array of shape ``(height, width, channels)`` in [0, 1].
 
-    Parameters
-    ----------
-    name : ``"china"`` or ``"flower"``.
-    gray : if true, return luminance with one channel (see :func:`to_gray`).
-    crop : optional ``(top, left, height, width)`` box, in pixels.
-    dtype : a floating dtype; pixel values are ``uint8 / 255``.
+    Pixel values are ``uint8 / 255``. ``name`` is ``"china"`` or ``"flower"``;
+    with ``gray=True`` the photo is its luminance, one channel (see :func:`to_gray`).
+    To crop, slice the result: ``load_photo()[100:220, 200:360]``.
     """
     if name not in PHOTOS:
         raise ValueError(f"name must be one of {PHOTOS}; got {name!r}")
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise TypeError(f"dtype must be a floating type such as np.float32; got {dtype!r}")
-    image = load_sample_image(f"{name}.jpg").astype(dtype) / dtype(255)
-    if crop is not None:
-        image = _crop(image, crop)
-    if gray:
-        image = to_gray(image).astype(dtype)
-    return image
+    image = load_sample_image(f"{name}.jpg").astype(np.float32) / np.float32(255)
+    return to_gray(image).astype(np.float32) if gray else image
 
 
-def load_photos(
-    names: tuple[str, ...] = PHOTOS,
-    *,
-    gray: bool = False,
-    crop: tuple[int, int, int, int] | None = None,
-    dtype: type = np.float32,
-) -> np.ndarray:
+def load_photos(names: tuple[str, ...] = PHOTOS, *, gray: bool = False) -> np.ndarray:
     """The photos stacked into a batch ``(len(names), height, width, channels)``."""
     if isinstance(names, str) or len(names) == 0:
         raise ValueError(f"names must be a non-empty sequence of photo names; got {names!r}")
-    return np.stack([load_photo(n, gray=gray, crop=crop, dtype=dtype) for n in names])
-
-
-def _crop(image: np.ndarray, crop: tuple[int, int, int, int]) -> np.ndarray:
-    """Cut the ``(top, left, height, width)`` box out of ``image``."""
-    if not isinstance(crop, (tuple, list)) or len(crop) != 4:
-        raise ValueError(f"crop must be a (top, left, height, width) tuple; got {crop!r}")
-    top, left = non_negative_int("crop top", crop[0]), non_negative_int("crop left", crop[1])
-    height, width = positive_int("crop height", crop[2]), positive_int("crop width", crop[3])
-    numeric_array("image", image, 3, "(height, width, channels)")
-    if top + height > image.shape[0] or left + width > image.shape[1]:
-        raise ValueError(
-            f"crop {tuple(crop)} reaches outside the {image.shape[0]}x{image.shape[1]} photo"
-        )
-    return image[top : top + height, left : left + width]
+    return np.stack([load_photo(n, gray=gray) for n in names])

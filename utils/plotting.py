@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ._checks import numeric_array, positive_int
+from .conv import conv2d_loop
 
 __all__ = [
     "contrast_limits",
@@ -233,15 +234,7 @@ def show_convolution_step(
         raise ValueError(f"(row, col) must index the {oh}x{ow} output; got ({row}, {col})")
     top, left = row * stride, col * stride
     window = x[top : top + kh, left : left + kw]
-    out = np.array(
-        [
-            [
-                np.sum(x[i * stride : i * stride + kh, j * stride : j * stride + kw] * kernel)
-                for j in range(ow)
-            ]
-            for i in range(oh)
-        ]
-    )
+    out = conv2d_loop(x, kernel)[::stride, ::stride]  # stride s keeps every s-th output
     done = np.arange(oh * ow).reshape(oh, ow) <= row * ow + col
 
     cell = 0.5  # inches per cell, the same in all three panels
