@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from utils.animation import GIF_DPI, animate_convolution, show_animation, to_gif
+from utils.animation import _frame, convolution_gif, show_animation
 from utils.arithmetic import conv_output_size
 from utils.geometry import draw_convolution_geometry
 
@@ -58,30 +58,23 @@ def test_one_gif_frame_per_output_position_as_in_keras(kwargs, keras_way):
     args = [kwargs.get(k, d) for k, d in (("stride", 1), ("padding", "valid"), ("dilation", 1))]
     size = conv_output_size(kwargs["n"], kwargs["kernel_size"], *args)
     assert out == (size, size)
-    animation = animate_convolution(**kwargs, interval_ms=100)
-    assert f"output {size}×{size}" in animation._fig._suptitle.get_text()
-    image, frames = gif_frames(to_gif(animation))
+    image, frames = gif_frames(convolution_gif(**kwargs, interval_ms=100))
     assert image.n_frames == len(frames) == size * size
     # the window moves at every frame: no two consecutive frames are the same
     assert all(not np.array_equal(a, b) for a, b in itertools.pairwise(frames))
 
 
-def test_animation_frames_are_draw_convolution_geometry():
+def test_gif_frames_are_draw_convolution_geometry():
     kwargs = {"n": 5, "kernel_size": 3, "stride": 2, "padding": 1}
-
-    def pixels(fig):
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="rgba", dpi=GIF_DPI)
-        return buffer.getvalue()
-
-    animation = animate_convolution(**kwargs)
-    assert pixels(animation._fig) == pixels(draw_convolution_geometry(**kwargs, step=0)[0])
-    to_gif(animation)  # leaves the figure at the last frame
-    assert pixels(animation._fig) == pixels(draw_convolution_geometry(**kwargs, step=8)[0])
+    _, frames = gif_frames(convolution_gif(**kwargs))
+    assert len(frames) == 9
+    for k, frame in enumerate(frames):
+        picture = _frame(draw_convolution_geometry(**kwargs, step=k)[0])
+        np.testing.assert_array_equal(frame, np.asarray(picture.convert("RGB")))
 
 
 def test_gif_loops_forever_with_the_interval_and_stays_small():
-    data = to_gif(animate_convolution(5, 3, padding="same", interval_ms=450))
+    data = convolution_gif(5, 3, padding="same", interval_ms=450)
     image = Image.open(io.BytesIO(data))
     assert data.startswith(b"GIF89a")
     assert image.n_frames == 25
@@ -102,9 +95,8 @@ def test_show_animation_returns_a_gif_and_leaves_no_figure():
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda: animate_convolution(interval_ms=0), ValueError, "interval_ms must be"),
-        (lambda: animate_convolution(3, 5), ValueError, "kernel_size does not fit"),
-        (lambda: to_gif(b"GIF89a"), TypeError, "animation must be a matplotlib FuncAnimation"),
+        (lambda: convolution_gif(interval_ms=0), ValueError, "interval_ms must be"),
+        (lambda: convolution_gif(3, 5), ValueError, "kernel_size does not fit"),
         (lambda: show_animation(stride=0), ValueError, "stride must be"),
     ],
 )

@@ -61,7 +61,7 @@ def test_bad_input_names_the_argument(call, error, match):
 
 def test_explorer_state_is_the_explorers_picture_with_its_formula():
     fig = explorer_state(n=7, kernel_size=3, padding=1, stride=2, dilation=1)
-    title = fig._suptitle.get_text()
+    title = fig.get_suptitle()
     assert title.endswith("/ 2⌋ + 1 = 4") and "output 4×4" in title, title
     dots = [line for line in fig.axes[0].lines if line.get_gid() == "window-starts"]
     assert len(dots) == 1 and len(dots[0].get_xdata()) == 4 * 4  # one per output

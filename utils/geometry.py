@@ -29,7 +29,6 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
@@ -238,7 +237,7 @@ class _Scene:
         ax_in.set_title(f"input {g.n[0]}×{g.n[1]}{pad}", fontsize=9, y=1)
         ax_out.set_title(f"output {oh}×{ow}", fontsize=9, y=1)
 
-    def show(self, step: int | None) -> list[Artist]:
+    def show(self, step: int | None) -> None:
         """Show output position ``step`` (reading order); ``None`` hides the window."""
         visible = step is not None
         for patch in [self.window, self.current, *self.covered]:
@@ -255,7 +254,6 @@ class _Scene:
         face = np.where(done, OUTPUT_DONE, np.where(order == step, OUTPUT_CURRENT, "white"))
         self.outputs.set_facecolor(list(face))
         self.outputs.set_edgecolor([OUTPUT_EDGE if f != "white" else PENDING_EDGE for f in face])
-        return [self.window, self.current, *self.covered, self.outputs]
 
 
 def _check_step(g: _Geometry, step: Any) -> int | None:
