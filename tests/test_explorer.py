@@ -14,14 +14,15 @@ from utils.explorer import _explorer_figure, conv_explorer, explorer_state
 def test_conv_explorer_sliders_formula_and_picture():
     explorer = conv_explorer()
     sliders, text, picture = explorer.children
-    sliders = dict(zip([s.description for s in sliders.children], sliders.children))
-    assert {name: s.value for name, s in sliders.items()} == {
-        "n": 7,
-        "f": 3,
-        "p": 1,
-        "s": 2,
-        "d": 1,
-    }
+    # The sliders in the order of every geometry signature: n, kernel_size, stride, padding, dilation.
+    assert [(s.description, s.value) for s in sliders.children] == [
+        ("n", 7),
+        ("f", 3),
+        ("s", 2),
+        ("p", 1),
+        ("d", 1),
+    ]
+    sliders = {s.description: s for s in sliders.children}
     assert "floor((n + 2p - d(f - 1) - 1) / s) + 1" in text.value
     assert "floor((7 + 2·1 - 1·(3 - 1) - 1) / 2) + 1 = 4" in text.value
     small = Image.open(io.BytesIO(picture.value)).size
@@ -35,12 +36,12 @@ def test_conv_explorer_sliders_formula_and_picture():
     sliders["f"].value = 3
     assert text.value.endswith("= 1</pre>") and picture.layout.display is None
     assert plt.get_fignums() == []
-    custom = conv_explorer(9, 5, 0, 1, 2)
-    assert [s.value for s in custom.children[0].children] == [9, 5, 0, 1, 2]
+    custom = conv_explorer(9, 5, 1, 0, 2)  # stride 1, padding 0
+    assert [s.value for s in custom.children[0].children] == [9, 5, 1, 0, 2]
 
 
 def test_explorer_marks_where_each_window_starts():
-    fig = _explorer_figure(n=7, f=3, p=1, s=2, d=1)
+    fig = _explorer_figure(n=7, f=3, s=2, p=1, d=1)
     (dots,) = [line for line in fig.axes[0].lines if line.get_gid() == "window-starts"]
     starts = {(y - 0.5, x - 0.5) for x, y in zip(*dots.get_data())}
     assert starts == {(2 * i, 2 * j) for i in range(4) for j in range(4)}  # 4×4 output
@@ -60,7 +61,7 @@ def test_bad_input_names_the_argument(call, error, match):
 
 
 def test_explorer_state_is_the_explorers_picture_with_its_formula():
-    fig = explorer_state(n=7, kernel_size=3, padding=1, stride=2, dilation=1)
+    fig = explorer_state(7, 3, 2, 1, 1)  # n, kernel_size, stride, padding, dilation
     title = fig.get_suptitle()
     assert title.endswith("/ 2⌋ + 1 = 4") and "output 4×4" in title, title
     dots = [line for line in fig.axes[0].lines if line.get_gid() == "window-starts"]

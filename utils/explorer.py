@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["conv_explorer", "explorer_state"]
 
 
-def _formula(n: int, f: int, p: int, s: int, d: int) -> tuple[str, bool]:
+def _formula(n: int, f: int, s: int, p: int, d: int) -> tuple[str, bool]:
     """The output size formula with the numbers filled in, and whether the kernel fits.
 
     When it does not fit, the text ends with the error of ``conv_output_size``.
@@ -40,7 +40,7 @@ def _formula(n: int, f: int, p: int, s: int, d: int) -> tuple[str, bool]:
     return f"{symbols} = {numbers} = {size}", True
 
 
-def _explorer_figure(n: int, f: int, p: int, s: int, d: int, pyplot: bool = False) -> Figure:
+def _explorer_figure(n: int, f: int, s: int, p: int, d: int, pyplot: bool = False) -> Figure:
     """The first window, and a red dot in the cell where each window starts."""
     g = _geometry(n, f, s, p, d)
     fig, axes, _ = _draw(g, 0, pyplot=pyplot)
@@ -51,7 +51,7 @@ def _explorer_figure(n: int, f: int, p: int, s: int, d: int, pyplot: bool = Fals
 
 
 def explorer_state(
-    n: int = 7, kernel_size: int = 3, padding: int = 1, stride: int = 2, dilation: int = 1
+    n: int = 7, kernel_size: int = 3, stride: int = 2, padding: int = 1, dilation: int = 1
 ) -> Figure:
     """What :func:`conv_explorer` shows for these slider values, as a static figure.
 
@@ -60,21 +60,21 @@ def explorer_state(
     worked out. Raises the error of ``conv_output_size`` when the kernel does
     not fit.
     """
-    formula, fits = _formula(n, kernel_size, padding, stride, dilation)
+    formula, fits = _formula(n, kernel_size, stride, padding, dilation)
     if not fits:
         raise ValueError(formula.splitlines()[-1])
-    return _explorer_figure(n, kernel_size, padding, stride, dilation, pyplot=True)
+    return _explorer_figure(n, kernel_size, stride, padding, dilation, pyplot=True)
 
 
 def conv_explorer(
-    n: int = 7, kernel_size: int = 3, padding: int = 1, stride: int = 2, dilation: int = 1
+    n: int = 7, kernel_size: int = 3, stride: int = 2, padding: int = 1, dilation: int = 1
 ) -> VBox:
-    """Sliders for ``n, f, p, s, d`` that redraw the geometry and the output size.
+    """Sliders for ``n, f, s, p, d`` that redraw the geometry and the output size.
 
     The output size is ``floor((n + 2p - d(f - 1) - 1) / s) + 1``
     (:func:`~utils.arithmetic.conv_output_size`, with ``p`` zeros per side);
     the text under the sliders writes it out with the numbers filled in.
-    The picture is :func:`draw_convolution_geometry` at the first step, with a
+    The picture is :func:`~utils.geometry.draw_convolution_geometry` at the first step, with a
     red dot where each window starts: one dot per output position. When the
     kernel does not fit, the text is the error of ``conv_output_size``
     instead. Returns an ``ipywidgets.VBox`` (sliders, text, picture); the
@@ -85,16 +85,16 @@ def conv_explorer(
     values = {
         "n": positive_int("n", n),
         "f": positive_int("kernel_size", kernel_size),
-        "p": non_negative_int("padding", padding),
         "s": positive_int("stride", stride),
+        "p": non_negative_int("padding", padding),
         "d": positive_int("dilation", dilation),
     }
-    ranges = {"n": (1, 12), "f": (1, 7), "p": (0, 4), "s": (1, 4), "d": (1, 4)}
+    ranges = {"n": (1, 12), "f": (1, 7), "s": (1, 4), "p": (0, 4), "d": (1, 4)}
     labels = {
         "n": "input size",
         "f": "kernel size",
-        "p": "zeros per side",
         "s": "stride",
+        "p": "zeros per side",
         "d": "dilation",
     }
     sliders = {
