@@ -85,7 +85,7 @@ import psutil
 import tensorflow as tf
 from nbclient import NotebookClient
 
-from utils import conv, erf, images, pooling, receptive_field
+from utils import conv, conv_stack, erf, images, pooling, receptive_field
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "_build" / "bench"
@@ -619,7 +619,7 @@ def receptive_field_rows(repeats: int) -> list[Row]:
     )
     layers = len(receptive_field.receptive_field(model))
     rf_s = median_time(lambda: receptive_field.receptive_field(model), repeats)
-    stack, stack_s = timed(lambda: erf.uniform_conv_stack(40, 3))
+    stack, stack_s = timed(lambda: conv_stack.uniform_conv_stack(40, 3))
     erf_s = median_time(lambda: erf.effective_receptive_field(stack), repeats)
     size = "x".join(map(str, stack.inputs[0].shape[1:3]))
     keras.backend.clear_session()

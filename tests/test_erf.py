@@ -1,4 +1,4 @@
-"""utils.erf: effective receptive fields by backpropagation, and their summaries."""
+"""utils.erf: effective receptive fields by backpropagation."""
 
 from __future__ import annotations
 
@@ -9,15 +9,11 @@ import keras
 import numpy as np
 import pytest
 
-from utils.erf import (
-    centre_gradient,
-    effective_receptive_field,
-    erf_map,
-    erf_std,
-    fit_gaussian,
-    radius_for_mass,
-    uniform_conv_stack,
-)
+from tests.test_erf_stats import embed
+from utils.conv_stack import uniform_conv_stack
+from utils.erf import centre_gradient, effective_receptive_field, erf_map
+from utils.erf_stats import erf_std, fit_gaussian
+from utils.receptive_field import receptive_field_of
 
 
 def box_power(n: int, k: int = 3) -> np.ndarray:
@@ -26,15 +22,6 @@ def box_power(n: int, k: int = 3) -> np.ndarray:
     for _ in range(n):
         line = np.convolve(line, np.ones(k) / k)
     return np.outer(line, line)
-
-
-def embed(small: np.ndarray, shape: tuple[int, int], centre: tuple[int, int]) -> np.ndarray:
-    """``small`` (odd sides) placed in a zero map of ``shape`` with its middle at ``centre``."""
-    out = np.zeros(shape)
-    h, w = small.shape
-    r, c = centre[0] - h // 2, centre[1] - w // 2
-    out[r : r + h, c : c + w] = small
-    return out
 
 
 @functools.cache
@@ -145,7 +132,7 @@ def test_intermediate_layer():
     np.testing.assert_allclose(erf_std(erf), [np.sqrt(4 / 3)] * 2, atol=1e-6)
 
 
-def test_input_shape_is_needed_when_the_model_leaves_the_size_open():
+def test_input_size_is_needed_when_the_model_leaves_the_size_open():
     model = keras.Sequential(
         [
             keras.Input((None, None, 1)),
@@ -153,13 +140,21 @@ def test_input_shape_is_needed_when_the_model_leaves_the_size_open():
             keras.layers.Conv2D(1, 3, padding="same", kernel_initializer="ones", use_bias=False),
         ]
     )
-    with pytest.raises(ValueError, match="input_shape is required"):
+    with pytest.raises(ValueError, match="input_size is required"):
         effective_receptive_field(model)
-    erf = effective_receptive_field(model, (9, 11, 1))
+    erf = effective_receptive_field(model, input_size=(9, 11))
     np.testing.assert_allclose(erf, embed(box_power(2), (9, 11), (4, 5)), atol=1e-7)
     # Probe images fix the size too.
     erf = effective_receptive_field(model, inputs=np.zeros((2, 7, 7, 1)))
     np.testing.assert_allclose(erf, embed(box_power(2), (7, 7), (3, 3)), atol=1e-7)
+
+
+def test_the_same_arguments_as_receptive_field_of():
+    model = uniform_conv_stack(5)
+    erf = effective_receptive_field(model, "conv2", input_size=31)
+    field = receptive_field_of(model, "conv2", input_size=31)
+    support = np.nonzero(erf.any(axis=0))[0]
+    assert len(support) == field.size[1] == 5
 
 
 @pytest.mark.parametrize(
@@ -210,53 +205,12 @@ def test_dead_relus_raise():
         effective_receptive_field(model, inputs=-np.ones((1, 25, 25, 1)))
 
 
-def test_fit_gaussian_recovers_a_sampled_gaussian():
-    rows, cols = np.indices((48, 64), dtype=float)
-    centre, sigma = (22.3, 30.6), (2.5, 4.0)
-    g = np.exp(-((rows - centre[0]) ** 2) / (2 * sigma[0] ** 2))
-    g *= np.exp(-((cols - centre[1]) ** 2) / (2 * sigma[1] ** 2))
-    fit = fit_gaussian(3.0 * g)  # the map is normalised first
-    np.testing.assert_allclose(fit["sigma"], sigma, rtol=0.01)
-    np.testing.assert_allclose(fit["centre"], centre, atol=0.01)
-    assert fit["amplitude"] == pytest.approx(1 / g.sum(), rel=1e-4)  # the peak, off the grid
-    assert fit["r_squared"] > 0.9999
-    np.testing.assert_allclose(erf_std(g), sigma, rtol=1e-6)  # moments = sigma for a Gaussian
-
-
 def test_fit_gaussian_on_a_deep_uniform_stack():
     erf = uniform_erf(20)
     fit = fit_gaussian(erf)
     np.testing.assert_allclose(fit["sigma"], erf_std(erf), rtol=0.02)
     np.testing.assert_allclose(fit["centre"], (30, 30), atol=1e-3)
     assert fit["r_squared"] > 0.99
-
-
-def test_mass_of_a_single_pixel():
-    erf = np.zeros((9, 9))
-    erf[2, 6] = 1.0
-    for fraction in (0.01, 0.5, 1.0):
-        assert radius_for_mass(erf, fraction) == 0.0
-
-
-def test_mass_of_a_3x3_box():
-    erf = embed(np.ones((3, 3)), (11, 11), (4, 7))  # not normalised: the functions do it
-    assert radius_for_mass(erf, 0.1) == pytest.approx(0.0, abs=1e-12)  # centre of mass, rounded
-    assert radius_for_mass(erf, 0.5) == pytest.approx(1.0, abs=1e-12)
-    assert radius_for_mass(erf, 5 / 9) == pytest.approx(1.0, abs=1e-12)
-    assert radius_for_mass(erf, 0.95) == pytest.approx(np.sqrt(2), abs=1e-12)
-
-
-@pytest.mark.parametrize(
-    ("fraction", "radius"),
-    # A radius-5 disc holds 81 pixels; by squared distance 0, 1, 2, 4, 5, 8, 9, 10, 13, 16, 17,
-    # 18, 20, 25 there are 1, 4, 4, 4, 8, 4, 4, 8, 8, 4, 8, 4, 8, 12 of them.
-    [(0.3, np.sqrt(8)), (0.68, np.sqrt(17)), (0.95, 5.0), (1.0, 5.0)],
-)
-def test_mass_of_a_uniform_disc(fraction, radius):
-    rows, cols = np.indices((21, 25))
-    erf = ((rows - 8) ** 2 + (cols - 12) ** 2 <= 25).astype(float)
-    assert erf.sum() == 81
-    assert radius_for_mass(erf, fraction) == pytest.approx(radius, abs=1e-9)
 
 
 def test_std_grows_like_the_square_root_of_depth():
@@ -279,22 +233,6 @@ def test_deep_stack_is_fast():
     assert min(times) < 1.0
 
 
-def test_uniform_conv_stack_weights():
-    model = uniform_conv_stack(3, kernel_size=5, channels=2, input_size=40)
-    assert model.input_shape == (None, 40, 40, 2) and model.output_shape == (None, 40, 40, 2)
-    assert [layer.name for layer in model.layers] == ["conv1", "conv2", "conv3"]
-    for layer in model.layers:
-        (kernel,) = layer.get_weights()
-        np.testing.assert_allclose(kernel, np.full((5, 5, 2, 2), 1 / 50))
-    random = uniform_conv_stack(30, init="random", channels=8, seed=1)
-    kernels = np.stack([layer.get_weights()[0] for layer in random.layers])
-    assert kernels.std() == pytest.approx(np.sqrt(2 / 72), rel=0.05)
-    same = uniform_conv_stack(30, init="random", channels=8, seed=1)
-    np.testing.assert_array_equal(same.layers[7].get_weights()[0], kernels[7])
-    other = uniform_conv_stack(30, init="random", channels=8, seed=2)
-    assert not np.array_equal(other.layers[7].get_weights()[0], kernels[7])
-
-
 def _dense_model():
     return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
 
@@ -306,7 +244,7 @@ def _dense_model():
         (
             lambda: effective_receptive_field(uniform_conv_stack(1), layer_name="nope"),
             ValueError,
-            "layer_name 'nope' is not a layer",
+            "model 'uniform_stack_1x3x3' has no layer named 'nope'; layers: 'conv1'",
         ),
         (
             lambda: effective_receptive_field(uniform_conv_stack(1), layer_name=3),
@@ -314,19 +252,19 @@ def _dense_model():
             "layer_name must be",
         ),
         (
-            lambda: effective_receptive_field(uniform_conv_stack(1), (23, 23)),
+            lambda: effective_receptive_field(uniform_conv_stack(1), input_size=(23, 23, 1)),
             ValueError,
-            "input_shape must be a",
+            r"input_size must be an int or a \(height, width\) pair",
         ),
         (
-            lambda: effective_receptive_field(uniform_conv_stack(1), (24, 24, 1)),
+            lambda: effective_receptive_field(uniform_conv_stack(1), input_size=24),
             ValueError,
-            "input_shape .* does not match",
+            r"input_size gives images of shape \(24, 24, 1\) but the model takes \(23, 23, 1\)",
         ),
         (
-            lambda: effective_receptive_field(uniform_conv_stack(1), (23, 0, 1)),
+            lambda: effective_receptive_field(uniform_conv_stack(1), input_size=(23, 0)),
             ValueError,
-            r"input_shape\[1\]",
+            r"input_size\[1\]",
         ),
         (
             lambda: effective_receptive_field(uniform_conv_stack(1), inputs=np.ones((23, 23, 1))),
@@ -337,6 +275,13 @@ def _dense_model():
             lambda: effective_receptive_field(uniform_conv_stack(1), inputs=np.ones((1, 9, 9, 1))),
             ValueError,
             "inputs has images of shape",
+        ),
+        (
+            lambda: effective_receptive_field(
+                uniform_conv_stack(1), input_size=23, inputs=np.ones((1, 23, 23, 1))
+            ),
+            ValueError,
+            "give input_size or inputs, not both",
         ),
         (
             lambda: effective_receptive_field(uniform_conv_stack(1), seed=-1),
@@ -355,20 +300,6 @@ def _dense_model():
         ),
         (lambda: erf_map(np.ones((3, 3)), "squared"), ValueError, "gradient must be a 4-D"),
         (lambda: erf_map(np.zeros((1, 3, 3, 1))), ValueError, "zero at every input pixel"),
-        (lambda: uniform_conv_stack(0), ValueError, "depth"),
-        (lambda: uniform_conv_stack(2, kernel_size=4), ValueError, "kernel_size must be odd"),
-        (lambda: uniform_conv_stack(2, channels=0), ValueError, "channels"),
-        (lambda: uniform_conv_stack(2, init="zeros"), ValueError, "init must be"),
-        (lambda: uniform_conv_stack(2, activation="nope"), ValueError, "activation"),
-        (lambda: uniform_conv_stack(5, input_size=10), ValueError, "input_size must be at least"),
-        (lambda: erf_std(np.ones(3)), ValueError, "erf must be a 2-D array"),
-        (lambda: erf_std(-np.ones((3, 3))), ValueError, "erf must be non-negative"),
-        (lambda: erf_std(np.zeros((3, 3))), ValueError, "erf must hold some mass"),
-        (lambda: erf_std(np.full((3, 3), np.nan)), ValueError, "erf must be finite"),
-        (lambda: fit_gaussian(np.ones((2, 2))), ValueError, "at least 5 pixels"),
-        (lambda: radius_for_mass(np.ones((3, 3)), 0), ValueError, "fraction must be in"),
-        (lambda: radius_for_mass(np.ones((3, 3)), 1.5), ValueError, "fraction must be in"),
-        (lambda: radius_for_mass(np.ones((3, 3)), "0.5"), TypeError, "fraction must be a number"),
     ],
 )
 def test_bad_input_names_the_argument(call, error, match):

@@ -27,7 +27,9 @@ Modules, one per concept:
 - :mod:`utils.evaluation`: learning curves and confusion matrices;
 - :mod:`utils.receptive_field`: the theoretical receptive field of any Keras model;
 - :mod:`utils.receptive_field_rules`: how each kind of layer changes that field;
-- :mod:`utils.erf`: the effective receptive field, measured by backpropagation.
+- :mod:`utils.erf`: the effective receptive field, measured by backpropagation;
+- :mod:`utils.erf_stats`: the spread of an effective receptive field, in a few numbers;
+- :mod:`utils.conv_stack`: the stacks of convolutions whose effective field chapter 6 measures.
 """
 
 from __future__ import annotations
