@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from utils.animation import _frame, convolution_gif, show_animation
+from utils.animation import _frame, show_animation
 from utils.arithmetic import conv_output_size
 from utils.geometry import draw_convolution_geometry
 
@@ -58,7 +58,7 @@ def test_one_gif_frame_per_output_position_as_in_keras(kwargs, keras_way):
     args = [kwargs.get(k, d) for k, d in (("stride", 1), ("padding", "valid"), ("dilation", 1))]
     size = conv_output_size(kwargs["n"], kwargs["kernel_size"], *args)
     assert out == (size, size)
-    image, frames = gif_frames(convolution_gif(**kwargs, interval_ms=100))
+    image, frames = gif_frames(show_animation(**kwargs, interval_ms=100).data)
     assert image.n_frames == len(frames) == size * size
     # the window moves at every frame: no two consecutive frames are the same
     assert all(not np.array_equal(a, b) for a, b in itertools.pairwise(frames))
@@ -66,7 +66,7 @@ def test_one_gif_frame_per_output_position_as_in_keras(kwargs, keras_way):
 
 def test_gif_frames_are_draw_convolution_geometry():
     kwargs = {"n": 5, "kernel_size": 3, "stride": 2, "padding": 1}
-    _, frames = gif_frames(convolution_gif(**kwargs))
+    _, frames = gif_frames(show_animation(**kwargs).data)
     assert len(frames) == 9
     for k, frame in enumerate(frames):
         picture = _frame(draw_convolution_geometry(**kwargs, step=k)[0])
@@ -74,7 +74,7 @@ def test_gif_frames_are_draw_convolution_geometry():
 
 
 def test_gif_loops_forever_with_the_interval_and_stays_small():
-    data = convolution_gif(5, 3, padding="same", interval_ms=450)
+    data = show_animation(5, 3, padding="same", interval_ms=450).data
     image = Image.open(io.BytesIO(data))
     assert data.startswith(b"GIF89a")
     assert image.n_frames == 25
@@ -95,8 +95,8 @@ def test_show_animation_returns_a_gif_and_leaves_no_figure():
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda: convolution_gif(interval_ms=0), ValueError, "interval_ms must be"),
-        (lambda: convolution_gif(3, 5), ValueError, "kernel_size does not fit"),
+        (lambda: show_animation(interval_ms=0), ValueError, "interval_ms must be"),
+        (lambda: show_animation(3, 5), ValueError, "kernel_size does not fit"),
         (lambda: show_animation(stride=0), ValueError, "stride must be"),
     ],
 )

@@ -5,8 +5,7 @@ Frame ``k`` is :func:`~utils.geometry.draw_convolution_geometry` at step
 ``out = floor((n + before + after - k_eff) / s) + 1`` per axis. A notebook
 stores the GIF as ``image/gif``, which the static book shows as it is.
 
-- :func:`convolution_gif`: the bytes of the GIF (to save it to a file);
-- :func:`show_animation`: the GIF as the output of a notebook cell.
+:func:`show_animation` returns the GIF as the output of a notebook cell.
 
 Each frame is drawn by matplotlib's ``savefig`` and the GIF is written by
 Pillow, both through their public APIs. Nothing here changes matplotlib's
@@ -28,7 +27,7 @@ from .geometry import _draw, _geometry
 if TYPE_CHECKING:
     from IPython.display import Image
 
-__all__ = ["convolution_gif", "show_animation"]
+__all__ = ["show_animation"]
 
 GIF_DPI = 80  # dots per inch of the frames
 
@@ -47,7 +46,7 @@ def _frame(fig: Figure) -> PILImage.Image:
     return rgba.convert("RGB").quantize(256, method=PILImage.Quantize.FASTOCTREE)
 
 
-def convolution_gif(
+def show_animation(
     n: int | tuple[int, int] = 5,
     kernel_size: int | tuple[int, int] = 3,
     stride: int | tuple[int, int] = 1,
@@ -55,14 +54,19 @@ def convolution_gif(
     dilation: int | tuple[int, int] = 1,
     *,
     interval_ms: int = 600,
-) -> bytes:
+) -> Image:
     """Every step of :func:`~utils.geometry.draw_convolution_geometry`, as a GIF that loops.
 
     Frame ``k`` shows output ``(k // out_w, k % out_w)`` with its window at
     padded cell ``(i*s, j*s)``; each frame lasts ``interval_ms`` milliseconds.
-    The arguments are those of ``draw_convolution_geometry``. Returns the
-    bytes of the GIF, for example to write them to a ``.gif`` file.
+    The arguments are those of ``draw_convolution_geometry``. Returns an
+    ``IPython.display.Image`` (``image/gif``): make it the last expression of
+    the cell, and Jupyter shows it and the static book renders the stored
+    GIF as it is. No figure is left open. Its ``.data`` are the bytes of the
+    GIF, for example to write them to a ``.gif`` file.
     """
+    from IPython.display import Image
+
     interval_ms = positive_int("interval_ms", interval_ms)
     g = _geometry(n, kernel_size, stride, padding, dilation)
     fig, _, scene = _draw(g, 0, pyplot=False)  # not a pyplot figure: nothing to close
@@ -79,24 +83,4 @@ def convolution_gif(
         duration=interval_ms,
         loop=0,  # forever
     )
-    return buffer.getvalue()
-
-
-def show_animation(
-    n: int | tuple[int, int] = 5,
-    kernel_size: int | tuple[int, int] = 3,
-    stride: int | tuple[int, int] = 1,
-    padding: Padding = "valid",
-    dilation: int | tuple[int, int] = 1,
-    *,
-    interval_ms: int = 600,
-) -> Image:
-    """The GIF of :func:`convolution_gif` as an ``IPython.display.Image`` (``image/gif``).
-
-    Make it the last expression of the cell: Jupyter shows it, and the static
-    book renders the stored GIF as it is. No figure is left open.
-    """
-    from IPython.display import Image
-
-    gif = convolution_gif(n, kernel_size, stride, padding, dilation, interval_ms=interval_ms)
-    return Image(data=gif, format="gif")
+    return Image(data=buffer.getvalue(), format="gif")
