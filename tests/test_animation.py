@@ -39,7 +39,7 @@ def keras_output_size(n, k, stride=1, dilation=1, conv_padding="valid", zeros=No
     return tuple(out.shape[1:3])
 
 
-# (arguments of animate_convolution, how Keras does the same: Conv2D padding, ZeroPadding2D)
+# (arguments of show_animation, how Keras does the same: Conv2D padding, ZeroPadding2D)
 CASES = [
     ({"n": 4, "kernel_size": 3}, {"conv_padding": "valid"}),
     ({"n": 5, "kernel_size": 3, "padding": "same"}, {"conv_padding": "same"}),
