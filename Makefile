@@ -104,7 +104,7 @@ test: lint unit validate html browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check utils tests conftest.py _ext
+	$(BIN)/ruff format --check .
 
 unit: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not browser" -p no:cacheprovider

@@ -260,13 +260,17 @@ class NotebookRun:
     """One notebook executed in a fresh kernel. Times are in seconds."""
 
     path: str
-    seconds: float = 0.0  # kernel start to the end of the last cell: what a reader waits
+    seconds: float = (
+        0.0  # kernel start to the end of the last cell: what a reader waits
+    )
     startup_seconds: float = 0.0  # kernel start to kernel ready (included in seconds)
     shutdown_seconds: float = 0.0  # end of the last cell to kernel gone (not included)
     peak_mib: float = 0.0
     cells: list[dict[str, Any]] = field(default_factory=list)  # one per code cell
     error: str = ""
-    all_seconds: list[float] = field(default_factory=list)  # every run, when run several times
+    all_seconds: list[float] = field(
+        default_factory=list
+    )  # every run, when run several times
 
     def slowest_cells(self, n: int = SLOWEST_CELLS) -> list[dict[str, Any]]:
         return sorted(self.cells, key=lambda cell: cell["seconds"], reverse=True)[:n]
@@ -325,7 +329,9 @@ def run_notebook(path: Path, kernel_log: Path) -> NotebookRun:
     """
     run = NotebookRun(display_path(path))
     nb = read_notebook(path)
-    clock: dict[str | int, float] = {}  # "start", "ready", "last", and each cell's start
+    clock: dict[
+        str | int, float
+    ] = {}  # "start", "ready", "last", and each cell's start
     monitor: list[PeakRSS] = []
 
     def on_notebook_start(**_: Any) -> None:  # the kernel is ready
@@ -419,14 +425,16 @@ def notebook_rows(run: NotebookRun, reference: float) -> list[Row]:
             "x",
             Target("<=", NOTEBOOK_RATIO),
             note,
-            run.error or ("" if math.isfinite(reference) else "the reference program failed"),
+            run.error
+            or ("" if math.isfinite(reference) else "the reference program failed"),
         ),
         Row(
             f"{run.path}: peak RSS",
             run.peak_mib,
             "MiB",
             Target("<=", NOTEBOOK_MIB),
-            "kernel and its children" + ("; partial run: the notebook failed" if run.error else ""),
+            "kernel and its children"
+            + ("; partial run: the notebook failed" if run.error else ""),
         ),
     ]
 
@@ -440,7 +448,11 @@ def run_make(target: str, log: Path) -> tuple[float, int]:
     The variables of an enclosing ``make`` (``make bench``) are dropped, so
     the inner ``make`` runs as if typed at the shell.
     """
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    }
     with log.open("w") as out:
         start = time.perf_counter()
         code = subprocess.run(
@@ -494,7 +506,10 @@ def loop_conv2d(image: np.ndarray, kernels: np.ndarray) -> np.ndarray:
     padded = np.pad(image, ((pad, pad), (pad, pad), (0, 0)))
     return np.stack(
         [
-            sum(conv.conv2d_loop(padded[:, :, c], kernels[:, :, c, o]) for c in range(channels))
+            sum(
+                conv.conv2d_loop(padded[:, :, c], kernels[:, :, c, o])
+                for c in range(channels)
+            )
             for o in range(filters)
         ],
         axis=-1,
@@ -503,7 +518,9 @@ def loop_conv2d(image: np.ndarray, kernels: np.ndarray) -> np.ndarray:
 
 def loop_max_pool2d(x: np.ndarray, size: int = 2) -> np.ndarray:
     """Chapter 4's loop on each channel of ``(height, width, channels)``: stride = size."""
-    return np.stack([pooling.max_pool2d_loop(x[:, :, c], size) for c in range(x.shape[2])], axis=-1)
+    return np.stack(
+        [pooling.max_pool2d_loop(x[:, :, c], size) for c in range(x.shape[2])], axis=-1
+    )
 
 
 def disagreement(name: str, ours: np.ndarray, reference: np.ndarray) -> str:
@@ -529,7 +546,9 @@ def versus_tf_rows(
     tf_s = median_time(theirs, repeats)
     return [
         Row(f"{name}: ours (NumPy)", ours_s * 1e3, "ms", note=what),
-        Row(f"{name}: TensorFlow", tf_s * 1e3, "ms", note="incl. .numpy() of the result"),
+        Row(
+            f"{name}: TensorFlow", tf_s * 1e3, "ms", note="incl. .numpy() of the result"
+        ),
         Row(
             f"{name}: ratio ours / TensorFlow",
             ours_s / tf_s,
@@ -552,10 +571,14 @@ def versus_loop_rows(
     runs = min(LOOP_RUNS, repeats)
     loop_out, first_loop_s = timed(loop)
     error = disagreement(f"{name} loop", ours()[0], loop_out)
-    loop_s = statistics.median([first_loop_s, *(timed(loop)[1] for _ in range(runs - 1))])
+    loop_s = statistics.median(
+        [first_loop_s, *(timed(loop)[1] for _ in range(runs - 1))]
+    )
     ours_s = median_time(ours, repeats)
     return [
-        Row(f"{name}: Python loop", loop_s * 1e3, "ms", note=f"{what}; median of {runs}"),
+        Row(
+            f"{name}: Python loop", loop_s * 1e3, "ms", note=f"{what}; median of {runs}"
+        ),
         Row(
             f"{name}: speed-up loop / ours",
             loop_s / ours_s,
@@ -624,14 +647,24 @@ def receptive_field_rows(repeats: int) -> list[Row]:
     size = "x".join(map(str, stack.inputs[0].shape[1:3]))
     keras.backend.clear_session()
     return [
-        Row("InceptionV3: build", build_s, "s", note="weights=None, include_top=False, 299x299"),
+        Row(
+            "InceptionV3: build",
+            build_s,
+            "s",
+            note="weights=None, include_top=False, 299x299",
+        ),
         Row(
             "InceptionV3: receptive_field()",
             rf_s * 1e3,
             "ms",
             note=f"{layers} rows; median of {repeats}",
         ),
-        Row("40x 3x3 stack: build", stack_s * 1e3, "ms", note="uniform_conv_stack(40, 3)"),
+        Row(
+            "40x 3x3 stack: build",
+            stack_s * 1e3,
+            "ms",
+            note="uniform_conv_stack(40, 3)",
+        ),
         Row(
             "40x 3x3 stack: effective_receptive_field()",
             erf_s * 1e3,
@@ -685,14 +718,20 @@ def vector_extensions() -> str:
     except OSError:
         return "unknown (no /proc/cpuinfo)"
     flags = next(
-        (line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")),
+        (
+            line.split(":", 1)[1].split()
+            for line in text.splitlines()
+            if line.startswith("flags")
+        ),
         [],
     )
     if not flags:
         return "unknown (no flags in /proc/cpuinfo)"
     avx512 = sorted(flag for flag in flags if flag.startswith("avx512"))
     found = [
-        name for name, flag in (("AVX", "avx"), ("AVX2", "avx2"), ("FMA", "fma")) if flag in flags
+        name
+        for name, flag in (("AVX", "avx"), ("AVX2", "avx2"), ("FMA", "fma"))
+        if flag in flags
     ]
     found.append(f"AVX-512 ({', '.join(avx512)})" if avx512 else "no AVX-512")
     return ", ".join(found)
@@ -702,7 +741,10 @@ def git_commit() -> str:
     """The commit measured, with ``+changes`` when the tree differs from it."""
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
         )
         dirty = subprocess.run(
             ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
@@ -718,7 +760,14 @@ COLUMNS = ("Benchmark", "Value", "Unit", "Target", "Result", "Notes")
 
 
 def cells_of(row: Row) -> tuple[str, ...]:
-    return (row.name, fmt(row.value), row.unit, row.target_text(), row.result, row.notes())
+    return (
+        row.name,
+        fmt(row.value),
+        row.unit,
+        row.target_text(),
+        row.result,
+        row.notes(),
+    )
 
 
 def text_table(rows: Sequence[Row]) -> str:
@@ -737,13 +786,17 @@ def text_table(rows: Sequence[Row]) -> str:
     return "\n".join([render(lines[0]), rule, *(render(line) for line in lines[1:])])
 
 
-def slow_cells_text(runs: Sequence[NotebookRun], reference: float, markdown: bool = False) -> str:
+def slow_cells_text(
+    runs: Sequence[NotebookRun], reference: float, markdown: bool = False
+) -> str:
     """The slowest cells of every notebook over :data:`SLOW_NOTEBOOK_RATIO` x the reference."""
     slow = [run for run in runs if run.seconds > SLOW_NOTEBOOK_RATIO * reference]
     if not slow:
         return ""
     bullet, code = ("- ", "`") if markdown else ("", "")
-    lines = [f"Slowest cells of the notebooks over {fmt(SLOW_NOTEBOOK_RATIO)}x the reference:"]
+    lines = [
+        f"Slowest cells of the notebooks over {fmt(SLOW_NOTEBOOK_RATIO)}x the reference:"
+    ]
     for run in slow:
         lines.append(f"{bullet or '  '}{run.path} ({fmt(run.seconds)} s):")
         for cell in run.slowest_cells():
@@ -759,7 +812,10 @@ def summary_line(rows: Sequence[Row]) -> str:
 
 
 def markdown(
-    rows: Sequence[Row], runs: Sequence[NotebookRun], reference: float, info: dict[str, Any]
+    rows: Sequence[Row],
+    runs: Sequence[NotebookRun],
+    reference: float,
+    info: dict[str, Any],
 ) -> str:
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
@@ -803,7 +859,9 @@ def write_reports(
         "notebooks": [asdict(run) for run in runs],
         "summary": summary_line(rows),
     }
-    (OUT_DIR / "bench.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (OUT_DIR / "bench.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    )
     (OUT_DIR / "bench.md").write_text(markdown(rows, runs, reference, info))
 
 
@@ -816,7 +874,9 @@ def print_progress(row: Row) -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--skip-make", action="store_true", help="skip make test and make book")
+    parser.add_argument(
+        "--skip-make", action="store_true", help="skip make test and make book"
+    )
     parser.add_argument(
         "--notebooks",
         nargs="+",
@@ -825,10 +885,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="notebooks to run (default: every notebook of _toc.yml, in reading order)",
     )
     parser.add_argument(
-        "--repeats", type=int, default=7, help="timed runs per micro-benchmark (default 7)"
+        "--repeats",
+        type=int,
+        default=7,
+        help="timed runs per micro-benchmark (default 7)",
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="runs of every notebook, medians kept (default 3)"
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs of every notebook, medians kept (default 3)",
     )
     args = parser.parse_args(argv)
     if args.repeats < 1:
@@ -846,7 +912,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # machine has a user-level kernel of that name.
     os.environ.setdefault("JUPYTER_DATA_DIR", str(ROOT / ".venv" / "share" / "jupyter"))
     info = machine()
-    print(f"Benchmarks of {ROOT} on {info['cpu_count']} CPUs, {info['date']}", flush=True)
+    print(
+        f"Benchmarks of {ROOT} on {info['cpu_count']} CPUs, {info['date']}", flush=True
+    )
     rows: list[Row] = []
 
     print("1. Notebooks and the reference program, each in a fresh kernel", flush=True)
@@ -863,7 +931,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in notebooks:
             per_notebook[path].append(run_notebook(path, kernel_log))
             run = per_notebook[path][-1]
-            print(f"  round {round_number}, {run.path}: {fmt(run.seconds)} s", flush=True)
+            print(
+                f"  round {round_number}, {run.path}: {fmt(run.seconds)} s", flush=True
+            )
     runs = [median_run(per_notebook[path]) for path in notebooks]
     reference = reference_seconds(reference_runs)
     rows += reference_rows(reference_runs)
@@ -873,7 +943,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.skip_make:
         print("2. make test and make book: skipped (--skip-make)", flush=True)
     else:
-        print("2. make test, then make book twice (the second run is timed)", flush=True)
+        print(
+            "2. make test, then make book twice (the second run is timed)", flush=True
+        )
         rows += make_rows()
 
     print("3. NumPy from scratch against TensorFlow and a Python loop", flush=True)

@@ -33,7 +33,9 @@ def keras_output_size(n, k, stride=1, dilation=1, conv_padding="valid", zeros=No
     if zeros is not None:
         layers.append(keras.layers.ZeroPadding2D((zeros, zeros)))
     layers.append(
-        keras.layers.Conv2D(1, k, strides=stride, padding=conv_padding, dilation_rate=dilation)
+        keras.layers.Conv2D(
+            1, k, strides=stride, padding=conv_padding, dilation_rate=dilation
+        )
     )
     out = keras.Sequential(layers)(np.zeros((1, n, n, 1), "float32"))
     return tuple(out.shape[1:3])
@@ -43,7 +45,10 @@ def keras_output_size(n, k, stride=1, dilation=1, conv_padding="valid", zeros=No
 CASES = [
     ({"n": 4, "kernel_size": 3}, {"conv_padding": "valid"}),
     ({"n": 5, "kernel_size": 3, "padding": "same"}, {"conv_padding": "same"}),
-    ({"n": 5, "kernel_size": 2, "stride": 2, "padding": "same"}, {"conv_padding": "same"}),
+    (
+        {"n": 5, "kernel_size": 2, "stride": 2, "padding": "same"},
+        {"conv_padding": "same"},
+    ),
     ({"n": 4, "kernel_size": 3, "padding": "full"}, {"zeros": (2, 2)}),
     ({"n": 5, "kernel_size": 3, "stride": 2, "padding": 1}, {"zeros": (1, 1)}),
     ({"n": 7, "kernel_size": 3, "dilation": 2}, {"conv_padding": "valid"}),
@@ -54,8 +59,13 @@ CASES = [
 @pytest.mark.parametrize(("kwargs", "keras_way"), CASES)
 def test_one_gif_frame_per_output_position_as_in_keras(kwargs, keras_way):
     keras_kwargs = {k: kwargs[k] for k in ("stride", "dilation") if k in kwargs}
-    out = keras_output_size(kwargs["n"], kwargs["kernel_size"], **keras_kwargs, **keras_way)
-    args = [kwargs.get(k, d) for k, d in (("stride", 1), ("padding", "valid"), ("dilation", 1))]
+    out = keras_output_size(
+        kwargs["n"], kwargs["kernel_size"], **keras_kwargs, **keras_way
+    )
+    args = [
+        kwargs.get(k, d)
+        for k, d in (("stride", 1), ("padding", "valid"), ("dilation", 1))
+    ]
     size = conv_output_size(kwargs["n"], kwargs["kernel_size"], *args)
     assert out == (size, size)
     image, frames = gif_frames(show_animation(**kwargs, interval_ms=100).data)

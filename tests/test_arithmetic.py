@@ -66,7 +66,11 @@ def test_same_padding_matches_tensorflow(n, k, s, d):
     # An input that is a ramp shows where the zeros went: compare values, not just shapes.
     x = np.arange(1, n + 1, dtype=np.float32).reshape(1, n, 1, 1)
     x = np.repeat(x, 2, axis=2)
-    kernel = np.random.default_rng(n * 100 + k).standard_normal((k, 1, 1, 1)).astype(np.float32)
+    kernel = (
+        np.random.default_rng(n * 100 + k)
+        .standard_normal((k, 1, 1, 1))
+        .astype(np.float32)
+    )
     expected = tf.nn.conv2d(x, kernel, (s, 1), "SAME", dilations=(d, 1)).numpy()
     before, after = same_padding(n, k, s, d)
     explicit = [[0, 0], [before, after], [0, 0], [0, 0]]
@@ -83,7 +87,11 @@ def test_same_padding_matches_tensorflow(n, k, s, d):
         ({"n": 5, "kernel_size": 0}, ValueError, "kernel_size"),
         ({"n": 5, "kernel_size": 3, "stride": 0}, ValueError, "stride"),
         ({"n": 5, "kernel_size": 3, "dilation": 0}, ValueError, "dilation"),
-        ({"n": 5, "kernel_size": 3, "padding": "middle"}, ValueError, "padding must be one of"),
+        (
+            {"n": 5, "kernel_size": 3, "padding": "middle"},
+            ValueError,
+            "padding must be one of",
+        ),
         ({"n": 5, "kernel_size": 3, "padding": -1}, ValueError, "padding"),
         ({"n": 5, "kernel_size": 3, "padding": 1.5}, TypeError, "padding"),
         ({"n": 2, "kernel_size": 3}, ValueError, "kernel_size does not fit"),
@@ -112,7 +120,10 @@ def geometries(draw):
     kh, kw = draw(st.integers(1, 6)), draw(st.integers(1, 6))
     dilation = draw(st.sampled_from([(1, 1), (1, 1), (2, 1), (1, 3), (2, 2)]))
     if dilation == (1, 1):
-        stride = (draw(st.integers(1, 7)), draw(st.integers(1, 7)))  # may exceed the kernel
+        stride = (
+            draw(st.integers(1, 7)),
+            draw(st.integers(1, 7)),
+        )  # may exceed the kernel
     else:
         stride = (1, 1)  # TensorFlow's CPU kernels do not combine stride and dilation
     eff = ((kh - 1) * dilation[0] + 1, (kw - 1) * dilation[1] + 1)
@@ -122,7 +133,11 @@ def geometries(draw):
 
 
 @settings(max_examples=1000, deadline=None)
-@given(geometry=geometries(), padding=st.sampled_from(["valid", "same"]), seed=st.integers(0, 999))
+@given(
+    geometry=geometries(),
+    padding=st.sampled_from(["valid", "same"]),
+    seed=st.integers(0, 999),
+)
 def test_conv_arithmetic_matches_keras_conv2d(geometry, padding, seed):
     size, kernel_size, stride, dilation = geometry
     rng = np.random.default_rng(seed)
@@ -130,9 +145,13 @@ def test_conv_arithmetic_matches_keras_conv2d(geometry, padding, seed):
     kernels = rng.standard_normal((*kernel_size, 2, 2)).astype(np.float32)
     layer = conv2d_layer(kernels, stride=stride, padding=padding, dilation=dilation)
     expected = apply(layer, x)  # what Keras Conv2D computes
-    assert expected.shape[1:3] == conv_output_shape(size, kernel_size, stride, padding, dilation)
+    assert expected.shape[1:3] == conv_output_shape(
+        size, kernel_size, stride, padding, dilation
+    )
     pads = padding_amounts_2d(size, kernel_size, stride, padding, dilation)
-    explicit = tf.nn.conv2d(x, kernels, stride, [[0, 0], *pads, [0, 0]], dilations=dilation)
+    explicit = tf.nn.conv2d(
+        x, kernels, stride, [[0, 0], *pads, [0, 0]], dilations=dilation
+    )
     np.testing.assert_allclose(explicit.numpy(), expected, rtol=1e-5, atol=1e-5)
     ours = conv2d(x, kernels, stride=stride, padding=padding, dilation=dilation)
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
@@ -155,11 +174,16 @@ def test_explicit_padding_matches_zeropadding2d_then_valid(geometry, padding):
     pads = padding_amounts_2d(size, kernel_size, stride, padding, dilation)
     kernels = np.ones((*kernel_size, 1, 1), np.float32)
     model = keras.Sequential(
-        [keras.layers.ZeroPadding2D(pads), conv2d_layer(kernels, stride=stride, dilation=dilation)]
+        [
+            keras.layers.ZeroPadding2D(pads),
+            conv2d_layer(kernels, stride=stride, dilation=dilation),
+        ]
     )
     x = np.random.default_rng(0).standard_normal((1, *size, 1)).astype(np.float32)
     expected = apply(model, x)
-    assert expected.shape[1:3] == conv_output_shape(size, kernel_size, stride, padding, dilation)
+    assert expected.shape[1:3] == conv_output_shape(
+        size, kernel_size, stride, padding, dilation
+    )
     ours = conv2d(x, kernels, stride=stride, padding=padding, dilation=dilation)
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
 
@@ -181,7 +205,9 @@ def test_pool_arithmetic_matches_keras_pooling(size, pool, stride, padding):
     for layer in (keras.layers.MaxPool2D, keras.layers.AveragePooling2D):
         out = apply(layer(pool_size=pool, strides=stride, padding=padding), x)
         assert out.shape[1:3] == expected_shape, layer.__name__
-    if padding == "same":  # the split: pad with -inf where same_padding says, then 'valid'
+    if (
+        padding == "same"
+    ):  # the split: pad with -inf where same_padding says, then 'valid'
         steps = pool if stride is None else stride
         pads = [same_padding(n, k, s) for n, k, s in zip(size, pool, steps)]
         padded = np.pad(x, [(0, 0), *pads, (0, 0)], constant_values=-np.inf)
@@ -192,7 +218,9 @@ def test_pool_arithmetic_matches_keras_pooling(size, pool, stride, padding):
 
 def test_strict_explains_the_remainder():
     assert conv_output_size(7, 3, stride=2, strict=True) == 3  # (7 - 3) / 2 exact
-    with pytest.raises(ValueError, match=r"stride 2 does not divide .* = 3 \(remainder 1;"):
+    with pytest.raises(
+        ValueError, match=r"stride 2 does not divide .* = 3 \(remainder 1;"
+    ):
         conv_output_size(6, 3, stride=2, strict=True)
     assert conv_output_size(6, 3, stride=2) == 2  # Keras floors
     # It suggests removing zeros only when there are some to remove.
@@ -209,8 +237,13 @@ def test_two_dimensional_forms():
     assert conv_output_shape((427, 640), 3, stride=2, padding="same") == (214, 320)
     assert conv_output_shape(5, (3, 1), padding=((1, 1), (0, 0))) == (5, 5)
     assert pool_output_shape((427, 640), 2) == (213, 320)
-    assert padding_amounts_2d((5, 6), 2, stride=(1, 2), padding="same") == ((0, 1), (0, 0))
+    assert padding_amounts_2d((5, 6), 2, stride=(1, 2), padding="same") == (
+        (0, 1),
+        (0, 0),
+    )
     with pytest.raises(ValueError, match=r"\(\(top, bottom\), \(left, right\)\)"):
         conv_output_shape(5, 3, padding=(1, 2))
-    with pytest.raises(ValueError, match=r"kernel_size must be an int or a \(height, width\)"):
+    with pytest.raises(
+        ValueError, match=r"kernel_size must be an int or a \(height, width\)"
+    ):
         conv_output_shape(5, (3, 3, 3))

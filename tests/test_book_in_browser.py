@@ -63,11 +63,15 @@ def server():
 @pytest.fixture(scope="module")
 def browser():
     if CHROMIUM is None:
-        pytest.fail("Chromium is not installed: `make browser` installs Debian's chromium")
+        pytest.fail(
+            "Chromium is not installed: `make browser` installs Debian's chromium"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -107,7 +111,10 @@ def visits(server, browser):
         seen = {"console_errors": [], "page_errors": [], "external": []}
         page.route("**/*", _blocker(server, seen["external"]))
         page.on("console", _console_recorder(seen["console_errors"]))
-        page.on("pageerror", lambda error, errors=seen["page_errors"]: errors.append(str(error)))
+        page.on(
+            "pageerror",
+            lambda error, errors=seen["page_errors"]: errors.append(str(error)),
+        )
         page.goto(urljoin(server, f"{page_name}.html"), wait_until="load")
         page.wait_for_load_state("networkidle")
         # MathJax 3 typesets after load; wait until it says it is done.

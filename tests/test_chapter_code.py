@@ -49,10 +49,17 @@ def saved_functions() -> list[tuple[str, str, str, str]]:
                 if isinstance(node, ast.FunctionDef)
                 and node.lineno > cell.source[: match.start()].count("\n") + 1
             ]
-            assert after, f"{path.name} cell {index}: the marker is followed by no function"
+            assert after, (
+                f"{path.name} cell {index}: the marker is followed by no function"
+            )
             node = after[0]
             found.append(
-                (path.name, match.group(1), node.name, ast.get_source_segment(cell.source, node))
+                (
+                    path.name,
+                    match.group(1),
+                    node.name,
+                    ast.get_source_segment(cell.source, node),
+                )
             )
     return found
 
@@ -78,7 +85,9 @@ SAVED = saved_functions()
 @pytest.mark.parametrize(("chapter", "module", "name", "chapter_source"), SAVED)
 def test_saved_function_is_the_chapters_code(chapter, module, name, chapter_source):
     function = getattr(importlib.import_module(f"utils.{module}"), name, None)
-    assert function is not None, f"{chapter} saves {name} in utils/{module}.py, which lacks it"
+    assert function is not None, (
+        f"{chapter} saves {name} in utils/{module}.py, which lacks it"
+    )
     saved = textwrap.dedent(inspect.getsource(function)).rstrip("\n")
     assert saved == chapter_source, (
         f"utils/{module}.py's {name} differs from the code of {chapter}; "
@@ -88,13 +97,14 @@ def test_saved_function_is_the_chapters_code(chapter, module, name, chapter_sour
 
 def test_every_loop_in_utils_comes_from_a_chapter():
     assert loop_functions() == {(module, name) for _, module, name, _ in SAVED}
-    assert ("conv", "conv2d_loop") in loop_functions()  # the check has something to check
+    assert (
+        "conv",
+        "conv2d_loop",
+    ) in loop_functions()  # the check has something to check
 
 
 def test_the_marker_finds_a_function():
-    cell = (
-        '# Saved in utils/conv.py, where ...\ndef f(x):\n    """Doc."""\n    return x\n\n\ny = f(1)'
-    )
+    cell = '# Saved in utils/conv.py, where ...\ndef f(x):\n    """Doc."""\n    return x\n\n\ny = f(1)'
     match = MARKER.search(cell)
     assert match and match.group(1) == "conv"
     assert not MARKER.search("# saved in utils/conv.py")  # the exact words only

@@ -29,7 +29,10 @@ def reference_conv2d(x, kernels, stride, pads, dilation):
         [
             np.stack(
                 [
-                    sum(conv2d_loop(image[:, :, c], dilated[:, :, c, o]) for c in range(channels))
+                    sum(
+                        conv2d_loop(image[:, :, c], dilated[:, :, c, o])
+                        for c in range(channels)
+                    )
                     for o in range(filters)
                 ],
                 axis=-1,
@@ -42,10 +45,18 @@ def reference_conv2d(x, kernels, stride, pads, dilation):
 def test_conv2d_loop_hand_example():
     """The 5x5 example of chapter 1, worked out by hand: -5 = 3 + 1 + 2 - 1 - 8 - 2."""
     x = np.array(
-        [[3, 0, 1, 2, 7], [1, 5, 8, 9, 3], [2, 7, 2, 5, 1], [0, 1, 3, 1, 7], [4, 2, 1, 6, 2]]
+        [
+            [3, 0, 1, 2, 7],
+            [1, 5, 8, 9, 3],
+            [2, 7, 2, 5, 1],
+            [0, 1, 3, 1, 7],
+            [4, 2, 1, 6, 2],
+        ]
     )
     kernel = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
-    np.testing.assert_array_equal(conv2d_loop(x, kernel), [[-5, -4, 0], [-10, -2, 2], [0, -2, -4]])
+    np.testing.assert_array_equal(
+        conv2d_loop(x, kernel), [[-5, -4, 0], [-10, -2, 2], [0, -2, -4]]
+    )
     assert conv2d_loop(x, np.ones((1, 1))).shape == (5, 5)
     assert conv2d_loop(x, np.ones((5, 5))).item() == x.sum()
 
@@ -79,12 +90,19 @@ def conv_configs(draw, allow_stride_with_dilation=False):
             (h, w), (kh, kw), (sh, sw), per_axis, (dh, dw), (eff_h, eff_w)
         )
     ):
-        padding, per_axis = "same", ("same", "same")  # the kernel must fit the padded input
+        padding, per_axis = (
+            "same",
+            ("same", "same"),
+        )  # the kernel must fit the padded input
     pads = tuple(
         padding_amounts(n, k, s, p, d)
         for n, k, s, p, d in zip((h, w), (kh, kw), (sh, sw), per_axis, (dh, dw))
     )
-    batch, c_in, c_out = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    batch, c_in, c_out = (
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 3)),
+        draw(st.integers(1, 4)),
+    )
     seed = draw(st.integers(0, 2**16))
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, h, w, c_in))
@@ -99,7 +117,9 @@ def test_conv2d_equals_tensorflow(config):
     explicit = [[0, 0], list(pads[0]), list(pads[1]), [0, 0]]
     expected = tf.nn.conv2d(x, kernels, stride, explicit, dilations=dilation).numpy()
     if padding in ("valid", "same"):  # TensorFlow's own names give the same numbers
-        named = tf.nn.conv2d(x, kernels, stride, padding.upper(), dilations=dilation).numpy()
+        named = tf.nn.conv2d(
+            x, kernels, stride, padding.upper(), dilations=dilation
+        ).numpy()
         np.testing.assert_allclose(named, expected, rtol=1e-10, atol=1e-10)
     actual = conv2d(x, kernels, stride=stride, padding=padding, dilation=dilation)
     assert actual.shape == expected.shape
@@ -112,7 +132,10 @@ def test_conv2d_equals_the_definition(config):
     x, kernels, stride, padding, pads, dilation = config
     actual = conv2d(x, kernels, stride=stride, padding=padding, dilation=dilation)
     np.testing.assert_allclose(
-        actual, reference_conv2d(x, kernels, stride, pads, dilation), rtol=1e-9, atol=1e-9
+        actual,
+        reference_conv2d(x, kernels, stride, pads, dilation),
+        rtol=1e-9,
+        atol=1e-9,
     )
 
 
@@ -138,7 +161,9 @@ def test_is_cross_correlation_not_flipped_convolution():
 
 def test_float32_stays_float32():
     x = np.ones((1, 6, 6, 2), np.float32)
-    assert conv2d(x, np.ones((3, 3, 2, 4), np.float32), padding="same").dtype == np.float32
+    assert (
+        conv2d(x, np.ones((3, 3, 2, 4), np.float32), padding="same").dtype == np.float32
+    )
 
 
 X = np.zeros((1, 5, 5, 3))
@@ -149,23 +174,63 @@ K = np.zeros((3, 3, 3, 2))
     ("call", "error", "match"),
     [
         (lambda: conv2d(np.zeros((5, 5, 3)), K), ValueError, r"x must be a 4-D array"),
-        (lambda: conv2d(X, np.zeros((3, 3, 3))), ValueError, r"kernels must be a 4-D array"),
-        (lambda: conv2d(X, np.zeros((3, 3, 1, 2))), ValueError, r"channel mismatch.*3 channels"),
+        (
+            lambda: conv2d(X, np.zeros((3, 3, 3))),
+            ValueError,
+            r"kernels must be a 4-D array",
+        ),
+        (
+            lambda: conv2d(X, np.zeros((3, 3, 1, 2))),
+            ValueError,
+            r"channel mismatch.*3 channels",
+        ),
         (
             lambda: conv2d(X, np.zeros((7, 3, 3, 2))),
             ValueError,
             r"kernels are larger than the padded input",
         ),
-        (lambda: conv2d(X, K, dilation=3), ValueError, r"kernels are larger than the padded input"),
+        (
+            lambda: conv2d(X, K, dilation=3),
+            ValueError,
+            r"kernels are larger than the padded input",
+        ),
         (lambda: conv2d(X, K, stride=0), ValueError, r"stride must be a positive int"),
-        (lambda: conv2d(X, K, stride=(1, -2)), ValueError, r"stride\[1\] must be a positive int"),
-        (lambda: conv2d(X, K, dilation=0), ValueError, r"dilation must be a positive int"),
+        (
+            lambda: conv2d(X, K, stride=(1, -2)),
+            ValueError,
+            r"stride\[1\] must be a positive int",
+        ),
+        (
+            lambda: conv2d(X, K, dilation=0),
+            ValueError,
+            r"dilation must be a positive int",
+        ),
         (lambda: conv2d(X, K, stride=1.5), TypeError, r"stride must be a positive int"),
-        (lambda: conv2d(X, K, padding="SAMEISH"), ValueError, r"padding must be one of"),
-        (lambda: conv2d(X, K, padding=-1), ValueError, r"padding must be a non-negative int"),
-        (lambda: conv2d(X, K, padding=(1, 2)), ValueError, r"\(\(top, bottom\), \(left, right\)\)"),
-        (lambda: conv2d(X, K, bias=np.zeros(3)), ValueError, r"bias must have shape \(2,\)"),
-        (lambda: conv2d(np.array([[[["a"]]]]), K), TypeError, r"x must be a numeric array"),
+        (
+            lambda: conv2d(X, K, padding="SAMEISH"),
+            ValueError,
+            r"padding must be one of",
+        ),
+        (
+            lambda: conv2d(X, K, padding=-1),
+            ValueError,
+            r"padding must be a non-negative int",
+        ),
+        (
+            lambda: conv2d(X, K, padding=(1, 2)),
+            ValueError,
+            r"\(\(top, bottom\), \(left, right\)\)",
+        ),
+        (
+            lambda: conv2d(X, K, bias=np.zeros(3)),
+            ValueError,
+            r"bias must have shape \(2,\)",
+        ),
+        (
+            lambda: conv2d(np.array([[[["a"]]]]), K),
+            TypeError,
+            r"x must be a numeric array",
+        ),
     ],
 )
 def test_bad_input_names_the_argument(call, error, match):

@@ -10,7 +10,12 @@ from utils.conv_stack import FIELD_MARGIN, uniform_conv_stack
 
 def test_uniform_conv_stack_weights():
     model = uniform_conv_stack(3, kernel_size=5, channels=2, input_size=40)
-    assert model.input_shape == (None, 40, 40, 2) and model.output_shape == (None, 40, 40, 2)
+    assert model.input_shape == (None, 40, 40, 2) and model.output_shape == (
+        None,
+        40,
+        40,
+        2,
+    )
     assert [layer.name for layer in model.layers] == ["conv1", "conv2", "conv3"]
     for layer in model.layers:
         (kernel,) = layer.get_weights()
@@ -34,11 +39,19 @@ def test_input_size():
     ("call", "error", "match"),
     [
         (lambda: uniform_conv_stack(0), ValueError, "depth"),
-        (lambda: uniform_conv_stack(2, kernel_size=4), ValueError, "kernel_size must be odd"),
+        (
+            lambda: uniform_conv_stack(2, kernel_size=4),
+            ValueError,
+            "kernel_size must be odd",
+        ),
         (lambda: uniform_conv_stack(2, channels=0), ValueError, "channels"),
         (lambda: uniform_conv_stack(2, init="zeros"), ValueError, "init must be"),
         (lambda: uniform_conv_stack(2, activation="nope"), ValueError, "activation"),
-        (lambda: uniform_conv_stack(5, input_size=10), ValueError, "input_size must be at least"),
+        (
+            lambda: uniform_conv_stack(5, input_size=10),
+            ValueError,
+            "input_size must be at least",
+        ),
         (
             lambda: uniform_conv_stack(4, input_size=(20, 8)),
             ValueError,

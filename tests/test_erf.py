@@ -45,8 +45,12 @@ def test_uniform_stack_is_the_n_fold_box_convolution(n):
     assert erf.shape == (size, size)
     expected = embed(box_power(n), erf.shape, (size // 2, size // 2))
     np.testing.assert_allclose(erf, expected, rtol=0, atol=1e-6)
-    np.testing.assert_allclose(erf_std(erf), [np.sqrt(n * (3**2 - 1) / 12)] * 2, rtol=0, atol=1e-6)
-    np.testing.assert_allclose(erf_std(erf), [np.sqrt(2 * n / 3)] * 2, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        erf_std(erf), [np.sqrt(n * (3**2 - 1) / 12)] * 2, rtol=0, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        erf_std(erf), [np.sqrt(2 * n / 3)] * 2, rtol=0, atol=1e-6
+    )
     # The support is exactly the theoretical (2n + 1) x (2n + 1) field.
     np.testing.assert_array_equal(erf > 0, expected > 0)
     assert (erf > 0).sum() == (2 * n + 1) ** 2
@@ -68,9 +72,13 @@ def test_squared_and_absolute_measures():
     model = uniform_conv_stack(1, init="random", seed=3, input_size=7)
     g = centre_gradient(model, inputs=np.zeros((1, 7, 7, 1)))
     np.testing.assert_allclose(erf_map(g, "squared"), g[0, :, :, 0] ** 2 / (g**2).sum())
-    np.testing.assert_allclose(erf_map(g, "absolute"), np.abs(g[0, :, :, 0]) / np.abs(g).sum())
     np.testing.assert_allclose(
-        effective_receptive_field(model, inputs=np.zeros((1, 7, 7, 1)), measure="squared"),
+        erf_map(g, "absolute"), np.abs(g[0, :, :, 0]) / np.abs(g).sum()
+    )
+    np.testing.assert_allclose(
+        effective_receptive_field(
+            model, inputs=np.zeros((1, 7, 7, 1)), measure="squared"
+        ),
         erf_map(g, "squared"),
     )
     # For uniform weights the squared map is the absolute one squared: sqrt(2) narrower for
@@ -109,7 +117,9 @@ def test_random_weights_spread_their_variance_like_uniform_weights():
 def test_channels_are_summed_in_and_out():
     erf = effective_receptive_field(uniform_conv_stack(3, channels=3))
     size = erf.shape[0]
-    np.testing.assert_allclose(erf, embed(box_power(3), erf.shape, (size // 2,) * 2), atol=1e-7)
+    np.testing.assert_allclose(
+        erf, embed(box_power(3), erf.shape, (size // 2,) * 2), atol=1e-7
+    )
 
 
 def test_any_functional_model_and_the_centre_convention():
@@ -136,8 +146,12 @@ def test_input_size_is_needed_when_the_model_leaves_the_size_open():
     model = keras.Sequential(
         [
             keras.Input((None, None, 1)),
-            keras.layers.Conv2D(1, 3, padding="same", kernel_initializer="ones", use_bias=False),
-            keras.layers.Conv2D(1, 3, padding="same", kernel_initializer="ones", use_bias=False),
+            keras.layers.Conv2D(
+                1, 3, padding="same", kernel_initializer="ones", use_bias=False
+            ),
+            keras.layers.Conv2D(
+                1, 3, padding="same", kernel_initializer="ones", use_bias=False
+            ),
         ]
     )
     with pytest.raises(ValueError, match="input_size is required"):
@@ -159,11 +173,18 @@ def test_the_same_arguments_as_receptive_field_of():
 
 @pytest.mark.parametrize(
     ("init", "activation", "channels"),
-    [("random", None, 1), ("random", None, 4), ("random", "relu", 4), ("uniform", "relu", 1)],
+    [
+        ("random", None, 1),
+        ("random", None, 4),
+        ("random", "relu", 4),
+        ("uniform", "relu", 1),
+    ],
 )
 def test_random_and_relu_stacks_stay_in_the_field(init, activation, channels):
     depth = 6
-    model = uniform_conv_stack(depth, channels=channels, init=init, activation=activation, seed=0)
+    model = uniform_conv_stack(
+        depth, channels=channels, init=init, activation=activation, seed=0
+    )
     erf = effective_receptive_field(model, seed=1)
     size = 2 * depth + 1 + 20
     assert erf.shape == (size, size) and erf.dtype == np.float64
@@ -219,7 +240,11 @@ def test_std_grows_like_the_square_root_of_depth():
     slope, _ = np.polyfit(np.log(depths), np.log(stds), 1)
     assert abs(slope - 0.5) < 0.02
     # ... while the theoretical field, n (k - 1) + 1, grows linearly.
-    assert [int((uniform_erf(int(d)) > 0).any(axis=0).sum()) for d in depths[:3]] == [11, 21, 41]
+    assert [int((uniform_erf(int(d)) > 0).any(axis=0).sum()) for d in depths[:3]] == [
+        11,
+        21,
+        41,
+    ]
 
 
 def test_deep_stack_is_fast():
@@ -234,13 +259,19 @@ def test_deep_stack_is_fast():
 
 
 def _dense_model():
-    return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
+    return keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2)]
+    )
 
 
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda: effective_receptive_field("m"), TypeError, "model must be a Keras model"),
+        (
+            lambda: effective_receptive_field("m"),
+            TypeError,
+            "model must be a Keras model",
+        ),
         (
             lambda: effective_receptive_field(uniform_conv_stack(1), layer_name="nope"),
             ValueError,
@@ -252,7 +283,9 @@ def _dense_model():
             "layer_name must be",
         ),
         (
-            lambda: effective_receptive_field(uniform_conv_stack(1), input_size=(23, 23, 1)),
+            lambda: effective_receptive_field(
+                uniform_conv_stack(1), input_size=(23, 23, 1)
+            ),
             ValueError,
             r"input_size must be an int or a \(height, width\) pair",
         ),
@@ -262,17 +295,23 @@ def _dense_model():
             r"input_size gives images of shape \(24, 24, 1\) but the model takes \(23, 23, 1\)",
         ),
         (
-            lambda: effective_receptive_field(uniform_conv_stack(1), input_size=(23, 0)),
+            lambda: effective_receptive_field(
+                uniform_conv_stack(1), input_size=(23, 0)
+            ),
             ValueError,
             r"input_size\[1\]",
         ),
         (
-            lambda: effective_receptive_field(uniform_conv_stack(1), inputs=np.ones((23, 23, 1))),
+            lambda: effective_receptive_field(
+                uniform_conv_stack(1), inputs=np.ones((23, 23, 1))
+            ),
             ValueError,
             "inputs must be a 4-D array",
         ),
         (
-            lambda: effective_receptive_field(uniform_conv_stack(1), inputs=np.ones((1, 9, 9, 1))),
+            lambda: effective_receptive_field(
+                uniform_conv_stack(1), inputs=np.ones((1, 9, 9, 1))
+            ),
             ValueError,
             "inputs has images of shape",
         ),
@@ -298,8 +337,16 @@ def _dense_model():
             ValueError,
             "measure must be one of",
         ),
-        (lambda: erf_map(np.ones((3, 3)), "squared"), ValueError, "gradient must be a 4-D"),
-        (lambda: erf_map(np.zeros((1, 3, 3, 1))), ValueError, "zero at every input pixel"),
+        (
+            lambda: erf_map(np.ones((3, 3)), "squared"),
+            ValueError,
+            "gradient must be a 4-D",
+        ),
+        (
+            lambda: erf_map(np.zeros((1, 3, 3, 1))),
+            ValueError,
+            "zero at every input pixel",
+        ),
     ],
 )
 def test_bad_input_names_the_argument(call, error, match):

@@ -8,7 +8,9 @@ import pytest
 from utils.erf_stats import erf_std, fit_gaussian, radius_for_mass
 
 
-def embed(small: np.ndarray, shape: tuple[int, int], centre: tuple[int, int]) -> np.ndarray:
+def embed(
+    small: np.ndarray, shape: tuple[int, int], centre: tuple[int, int]
+) -> np.ndarray:
     """``small`` (odd sides) placed in a zero map of ``shape`` with its middle at ``centre``."""
     out = np.zeros(shape)
     h, w = small.shape
@@ -25,9 +27,13 @@ def test_fit_gaussian_recovers_a_sampled_gaussian():
     fit = fit_gaussian(3.0 * g)  # the map is normalised first
     np.testing.assert_allclose(fit["sigma"], sigma, rtol=0.01)
     np.testing.assert_allclose(fit["centre"], centre, atol=0.01)
-    assert fit["amplitude"] == pytest.approx(1 / g.sum(), rel=1e-4)  # the peak, off the grid
+    assert fit["amplitude"] == pytest.approx(
+        1 / g.sum(), rel=1e-4
+    )  # the peak, off the grid
     assert fit["r_squared"] > 0.9999
-    np.testing.assert_allclose(erf_std(g), sigma, rtol=1e-6)  # moments = sigma for a Gaussian
+    np.testing.assert_allclose(
+        erf_std(g), sigma, rtol=1e-6
+    )  # moments = sigma for a Gaussian
 
 
 def test_mass_of_a_single_pixel():
@@ -38,8 +44,12 @@ def test_mass_of_a_single_pixel():
 
 
 def test_mass_of_a_3x3_box():
-    erf = embed(np.ones((3, 3)), (11, 11), (4, 7))  # not normalised: the functions do it
-    assert radius_for_mass(erf, 0.1) == pytest.approx(0.0, abs=1e-12)  # centre of mass, rounded
+    erf = embed(
+        np.ones((3, 3)), (11, 11), (4, 7)
+    )  # not normalised: the functions do it
+    assert radius_for_mass(erf, 0.1) == pytest.approx(
+        0.0, abs=1e-12
+    )  # centre of mass, rounded
     assert radius_for_mass(erf, 0.5) == pytest.approx(1.0, abs=1e-12)
     assert radius_for_mass(erf, 5 / 9) == pytest.approx(1.0, abs=1e-12)
     assert radius_for_mass(erf, 0.95) == pytest.approx(np.sqrt(2), abs=1e-12)
@@ -66,9 +76,21 @@ def test_mass_of_a_uniform_disc(fraction, radius):
         (lambda: erf_std(np.zeros((3, 3))), ValueError, "erf must hold some mass"),
         (lambda: erf_std(np.full((3, 3), np.nan)), ValueError, "erf must be finite"),
         (lambda: fit_gaussian(np.ones((2, 2))), ValueError, "at least 5 pixels"),
-        (lambda: radius_for_mass(np.ones((3, 3)), 0), ValueError, "fraction must be in"),
-        (lambda: radius_for_mass(np.ones((3, 3)), 1.5), ValueError, "fraction must be in"),
-        (lambda: radius_for_mass(np.ones((3, 3)), "0.5"), TypeError, "fraction must be a number"),
+        (
+            lambda: radius_for_mass(np.ones((3, 3)), 0),
+            ValueError,
+            "fraction must be in",
+        ),
+        (
+            lambda: radius_for_mass(np.ones((3, 3)), 1.5),
+            ValueError,
+            "fraction must be in",
+        ),
+        (
+            lambda: radius_for_mass(np.ones((3, 3)), "0.5"),
+            TypeError,
+            "fraction must be a number",
+        ),
     ],
 )
 def test_bad_input_names_the_argument(call, error, match):

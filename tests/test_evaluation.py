@@ -11,7 +11,11 @@ import pytest
 from sklearn.metrics import confusion_matrix
 
 from tests.conftest import REPO
-from utils.evaluation import confusion_counts, plot_confusion_matrix, plot_learning_curves
+from utils.evaluation import (
+    confusion_counts,
+    plot_confusion_matrix,
+    plot_learning_curves,
+)
 
 
 def test_learning_curves_draw_the_history():
@@ -25,11 +29,16 @@ def test_learning_curves_draw_the_history():
     assert len(axes) == 2 and len(fig.axes) == 2
     for ax, metric in zip(axes, ["loss", "accuracy"]):
         train, val = ax.get_lines()
-        np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3])  # epochs counted from 1
+        np.testing.assert_array_equal(
+            train.get_xdata(), [1, 2, 3]
+        )  # epochs counted from 1
         np.testing.assert_array_equal(train.get_ydata(), history[metric])
         np.testing.assert_array_equal(val.get_ydata(), history[f"val_{metric}"])
         assert ax.get_title() == metric and ax.get_xlabel() == "epoch"
-        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training", "validation"]
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+            "training",
+            "validation",
+        ]
     # Without validation data there is one curve; a History object works too.
     recorded = keras.callbacks.History()
     recorded.history = {"loss": [0.9, 0.3]}
@@ -44,7 +53,9 @@ def test_confusion_matrix_writes_sklearns_counts():
     expected = confusion_matrix(y_true, y_pred)
     np.testing.assert_array_equal(confusion_counts(y_true, y_pred), expected)
     _, ax = plot_confusion_matrix(y_true, y_pred)
-    assert [int(t.get_text()) for t in ax.texts] == expected.ravel().tolist()  # row by row
+    assert [
+        int(t.get_text()) for t in ax.texts
+    ] == expected.ravel().tolist()  # row by row
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2", "3"]
     assert ax.get_xlabel() == "predicted label" and ax.get_ylabel() == "true label"
     accuracy = np.trace(expected) / 50
@@ -85,7 +96,11 @@ def test_importing_the_module_prints_and_changes_nothing(capfd):
             ValueError,
             "metrics names 'acc', which is not in the history; it has: loss",
         ),
-        (lambda: plot_learning_curves([1.0, 0.5]), TypeError, "history must be the History"),
+        (
+            lambda: plot_learning_curves([1.0, 0.5]),
+            TypeError,
+            "history must be the History",
+        ),
         (
             lambda: plot_confusion_matrix([0, 1], [0]),
             ValueError,

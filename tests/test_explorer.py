@@ -31,7 +31,9 @@ def test_conv_explorer_sliders_formula_and_picture():
     assert Image.open(io.BytesIO(picture.value)).size[0] > small[0]
     sliders["n"].value, sliders["p"].value = 3, 0
     sliders["f"].value = 5  # the kernel no longer fits: the error, not an exception
-    assert "kernel_size does not fit" in text.value and "covers 5 positions" in text.value
+    assert (
+        "kernel_size does not fit" in text.value and "covers 5 positions" in text.value
+    )
     assert picture.layout.display == "none"
     sliders["f"].value = 3
     assert text.value.endswith("= 1</pre>") and picture.layout.display is None
@@ -66,6 +68,8 @@ def test_explorer_state_is_the_explorers_picture_with_its_formula():
     assert title.endswith("/ 2⌋ + 1 = 4") and "output 4×4" in title, title
     dots = [line for line in fig.axes[0].lines if line.get_gid() == "window-starts"]
     assert len(dots) == 1 and len(dots[0].get_xdata()) == 4 * 4  # one per output
-    assert fig.number in plt.get_fignums()  # a pyplot figure: the cell's plt.show() shows it
+    assert (
+        fig.number in plt.get_fignums()
+    )  # a pyplot figure: the cell's plt.show() shows it
     with pytest.raises(ValueError, match="kernel_size does not fit"):
         explorer_state(n=2, kernel_size=5, padding=0)

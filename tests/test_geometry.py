@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
 
-from utils.geometry import CELL_INCHES, OUTPUT_CURRENT, OUTPUT_DONE, draw_convolution_geometry
+from utils.geometry import (
+    CELL_INCHES,
+    OUTPUT_CURRENT,
+    OUTPUT_DONE,
+    draw_convolution_geometry,
+)
 
 
 def by_gid(ax, gid):
@@ -17,7 +22,10 @@ def by_gid(ax, gid):
 
 def cells(collection):
     """``(row, col)`` of each unit square of a collection (its paths are in data units)."""
-    return [tuple(int(v) for v in p.vertices.min(axis=0)[::-1]) for p in collection.get_paths()]
+    return [
+        tuple(int(v) for v in p.vertices.min(axis=0)[::-1])
+        for p in collection.get_paths()
+    ]
 
 
 def output_states(ax):
@@ -53,10 +61,18 @@ def test_window_sits_at_i_s_j_s_at_every_step(kwargs):
         i, j = divmod(k, out_w)
         fig, (ax_in, ax_out) = draw_convolution_geometry(**kwargs, step=k)
         (window,) = by_gid(ax_in, "window")
-        assert window.get_xy() == (j * sw, i * sh)  # (x, y) = (col, row) of the padded input
-        assert (window.get_height(), window.get_width()) == ((kh - 1) * dh + 1, (kw - 1) * dw + 1)
+        assert window.get_xy() == (
+            j * sw,
+            i * sh,
+        )  # (x, y) = (col, row) of the padded input
+        assert (window.get_height(), window.get_width()) == (
+            (kh - 1) * dh + 1,
+            (kw - 1) * dw + 1,
+        )
         covered = {(p.get_y(), p.get_x()) for p in by_gid(ax_in, "covered")}
-        expected = {(i * sh + a * dh, j * sw + b * dw) for a in range(kh) for b in range(kw)}
+        expected = {
+            (i * sh + a * dh, j * sw + b * dw) for a in range(kh) for b in range(kw)
+        }
         assert covered == expected
         (current,) = by_gid(ax_out, "current")
         assert current.get_xy() == (j, i)
@@ -138,9 +154,13 @@ def test_cells_are_equal_squares_and_nothing_is_clipped(kwargs):
     side = CELL_INCHES * fig.dpi
     for ax in axes:
         (x0, y0), (x1, y1) = ax.transData.transform([(0, 0), (1, 1)])
-        assert abs(x1 - x0) == pytest.approx(side) and abs(y1 - y0) == pytest.approx(side)
+        assert abs(x1 - x0) == pytest.approx(side) and abs(y1 - y0) == pytest.approx(
+            side
+        )
     boxes = [ax.get_window_extent() for ax in axes]
-    assert fig.get_suptitle() in [t.get_text() for t in fig.texts]  # the suptitle is a text
+    assert fig.get_suptitle() in [
+        t.get_text() for t in fig.texts
+    ]  # the suptitle is a text
     boxes += [t.get_window_extent() for t in fig.texts]
     boxes += [ax.title.get_window_extent() for ax in axes]
     for box in boxes:
@@ -150,7 +170,9 @@ def test_cells_are_equal_squares_and_nothing_is_clipped(kwargs):
 
 def test_step_none_shows_the_grids_without_a_window():
     _, (ax_in, ax_out) = draw_convolution_geometry(5, 3, padding=1, step=None)
-    moving = by_gid(ax_in, "window") + by_gid(ax_in, "covered") + by_gid(ax_out, "current")
+    moving = (
+        by_gid(ax_in, "window") + by_gid(ax_in, "covered") + by_gid(ax_out, "current")
+    )
     assert moving and not any(p.get_visible() for p in moving)
     assert output_states(ax_out) == ["done"] * 25
 
@@ -158,18 +180,54 @@ def test_step_none_shows_the_grids_without_a_window():
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda: draw_convolution_geometry(2, 3), ValueError, "kernel_size does not fit"),
-        (lambda: draw_convolution_geometry(5, 3, dilation=3), ValueError, "covers 7 positions"),
-        (lambda: draw_convolution_geometry(5, 3, stride=0), ValueError, "stride must be"),
+        (
+            lambda: draw_convolution_geometry(2, 3),
+            ValueError,
+            "kernel_size does not fit",
+        ),
+        (
+            lambda: draw_convolution_geometry(5, 3, dilation=3),
+            ValueError,
+            "covers 7 positions",
+        ),
+        (
+            lambda: draw_convolution_geometry(5, 3, stride=0),
+            ValueError,
+            "stride must be",
+        ),
         (lambda: draw_convolution_geometry(5, 0), ValueError, "kernel_size must be"),
-        (lambda: draw_convolution_geometry(5, 3, dilation=0), ValueError, "dilation must be"),
-        (lambda: draw_convolution_geometry((5, 5, 5)), ValueError, r"n must be an int or a"),
+        (
+            lambda: draw_convolution_geometry(5, 3, dilation=0),
+            ValueError,
+            "dilation must be",
+        ),
+        (
+            lambda: draw_convolution_geometry((5, 5, 5)),
+            ValueError,
+            r"n must be an int or a",
+        ),
         (lambda: draw_convolution_geometry(5.0), TypeError, "n must be a positive int"),
-        (lambda: draw_convolution_geometry(padding="middle"), ValueError, "padding must be one of"),
+        (
+            lambda: draw_convolution_geometry(padding="middle"),
+            ValueError,
+            "padding must be one of",
+        ),
         (lambda: draw_convolution_geometry(padding=-1), ValueError, "padding must be"),
-        (lambda: draw_convolution_geometry(padding=(1, 2, 3)), TypeError, "padding must be"),
-        (lambda: draw_convolution_geometry(5, 3, step=9), ValueError, r"step must be in \[0, 9\)"),
-        (lambda: draw_convolution_geometry(step=-1), ValueError, "step must be a non-negative"),
+        (
+            lambda: draw_convolution_geometry(padding=(1, 2, 3)),
+            TypeError,
+            "padding must be",
+        ),
+        (
+            lambda: draw_convolution_geometry(5, 3, step=9),
+            ValueError,
+            r"step must be in \[0, 9\)",
+        ),
+        (
+            lambda: draw_convolution_geometry(step=-1),
+            ValueError,
+            "step must be a non-negative",
+        ),
         (lambda: draw_convolution_geometry(step=1.0), TypeError, "step must be"),
     ],
 )

@@ -33,7 +33,11 @@ def test_to_gray_keeps_channel_axis_and_white_stays_white():
     ("call", "error", "match"),
     [
         (lambda: load_photo("cat"), ValueError, "name must be one of"),
-        (lambda: load_photos("china"), ValueError, "names must be a non-empty sequence"),
+        (
+            lambda: load_photos("china"),
+            ValueError,
+            "names must be a non-empty sequence",
+        ),
         (lambda: to_gray(np.ones((4, 5, 4))), ValueError, r"images must have shape"),
     ],
 )

@@ -77,13 +77,18 @@ class Server:
             stderr=subprocess.STDOUT,
         )
 
-    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+    def request(
+        self, method: str, path: str, body: dict | None = None
+    ) -> tuple[int, bytes]:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
             self.base + path,
             data=data,
             method=method,
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+            headers={
+                "Authorization": f"token {self.token}",
+                "Content-Type": "application/json",
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -106,7 +111,9 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.25)
-        pytest.fail(f"jupyter lab did not answer within {START_SECONDS} s: " + self.read_log())
+        pytest.fail(
+            f"jupyter lab did not answer within {START_SECONDS} s: " + self.read_log()
+        )
 
     def read_log(self) -> str:
         self.log.flush()
@@ -124,7 +131,9 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    assert (BIN / "jupyter-lab").exists(), f"JupyterLab is not installed in {BIN.parent}"
+    assert (BIN / "jupyter-lab").exists(), (
+        f"JupyterLab is not installed in {BIN.parent}"
+    )
     running = Server(tmp_path_factory.mktemp("jupyter"))
     try:
         running.wait_until_up()
@@ -168,7 +177,9 @@ async def run_in_kernel(server: Server, kernel_id: str, code: str) -> str:
                 continue
             kind, content = message["msg_type"], message["content"]
             if kind == "stream":
-                (stdout if content["name"] == "stdout" else errors).append(content["text"])
+                (stdout if content["name"] == "stdout" else errors).append(
+                    content["text"]
+                )
             elif kind == "error":
                 errors.append("\n".join(content["traceback"]))
             elif kind == "status" and content["execution_state"] == "idle":
@@ -202,7 +213,12 @@ def test_a_chapter_opens_with_the_books_kernel(server):
     session = server.json(
         "POST",
         "/api/sessions",
-        {"path": CHAPTER, "type": "notebook", "name": "", "kernel": {"name": kernel_name}},
+        {
+            "path": CHAPTER,
+            "type": "notebook",
+            "name": "",
+            "kernel": {"name": kernel_name},
+        },
     )
     try:
         assert session["kernel"]["name"] == kernel_name

@@ -27,7 +27,9 @@ def test_conv2d_layer_holds_the_kernels(padding, stride, dilation):
     x = rng.standard_normal((2, 9, 11, 3)).astype(np.float32)
     kernels = rng.standard_normal((3, 2, 3, 4)).astype(np.float32)
     bias = rng.standard_normal(4).astype(np.float32)
-    layer = conv2d_layer(kernels, bias, stride=stride, padding=padding, dilation=dilation)
+    layer = conv2d_layer(
+        kernels, bias, stride=stride, padding=padding, dilation=dilation
+    )
     np.testing.assert_array_equal(layer.get_weights()[0], kernels)
     ours = conv2d(x, kernels, bias, stride=stride, padding=padding, dilation=dilation)
     np.testing.assert_allclose(apply(layer, x), ours, rtol=1e-5, atol=1e-5)
@@ -80,7 +82,9 @@ def test_count_params_and_summary():
     )
     assert f"Total params: {conv_params + dense_params:,}" in lines
     assert "Non-trainable params: 0" in lines
-    assert all(ord(ch) < 128 for ch in text)  # plain text, no box drawing or colour codes
+    assert all(
+        ord(ch) < 128 for ch in text
+    )  # plain text, no box drawing or colour codes
 
 
 def _small_cnn() -> keras.Model:
@@ -107,8 +111,12 @@ def test_layer_outputs_follow_the_layers_in_order():
     for layer in model.layers:
         assert outputs[layer.name].shape == (3, *layer.output.shape[1:])
         h = layer(h)
-        np.testing.assert_allclose(outputs[layer.name], keras.ops.convert_to_numpy(h), atol=1e-6)
-    np.testing.assert_allclose(outputs["output"], model.predict(x, verbose=0), atol=1e-6)
+        np.testing.assert_allclose(
+            outputs[layer.name], keras.ops.convert_to_numpy(h), atol=1e-6
+        )
+    np.testing.assert_allclose(
+        outputs["output"], model.predict(x, verbose=0), atol=1e-6
+    )
 
 
 def test_layer_outputs_of_a_functional_model_skip_the_input_layer():
@@ -120,18 +128,30 @@ def test_layer_outputs_of_a_functional_model_skip_the_input_layer():
     x = np.ones((2, 5, 5, 2), dtype=np.float32)
     outputs = layer_outputs(model, x)
     assert list(outputs) == ["left", "right", "sum"]
-    np.testing.assert_allclose(outputs["sum"], outputs["left"] + outputs["right"], atol=1e-6)
+    np.testing.assert_allclose(
+        outputs["sum"], outputs["left"] + outputs["right"], atol=1e-6
+    )
 
 
 def test_show_layer_outputs_makes_one_row_per_layer():
     model = _small_cnn()
     fig, rows = show_layer_outputs(model, np.zeros((1, 8, 8, 1)), max_channels=4)
     assert len(rows) == len(model.layers) == 5
-    assert [len(row) for row in rows] == [3, 3, 4, 1, 1]  # conv2 has 10 channels: 4 shown
+    assert [len(row) for row in rows] == [
+        3,
+        3,
+        4,
+        1,
+        1,
+    ]  # conv2 has 10 channels: 4 shown
     labels = [row[0].get_ylabel() for row in rows]
-    assert labels[0] == "conv1\n(1, 8, 8, 3)" and labels[2].startswith("conv2\n(1, 2, 2, 10)")
+    assert labels[0] == "conv1\n(1, 8, 8, 3)" and labels[2].startswith(
+        "conv2\n(1, 2, 2, 10)"
+    )
     assert "first 4 of 10" in labels[2]
-    assert len(rows[3][0].patches) == 40 and len(rows[4][0].patches) == 4  # one bar per unit
+    assert (
+        len(rows[3][0].patches) == 40 and len(rows[4][0].patches) == 4
+    )  # one bar per unit
     # Each column is labelled once, above its first panel: channel 3 first appears in conv2.
     assert rows[0][2].get_title() == "channel 2" and rows[2][0].get_title() == ""
     assert rows[2][3].get_title() == "channel 3"
@@ -155,7 +175,11 @@ def _subclassed() -> keras.Model:
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda: conv2d_layer(np.ones((3, 3, 1))), ValueError, "kernels must be a 4-D array"),
+        (
+            lambda: conv2d_layer(np.ones((3, 3, 1))),
+            ValueError,
+            "kernels must be a 4-D array",
+        ),
         (
             lambda: conv2d_layer(np.ones((3, 3, 1, 2)), padding="full"),
             ValueError,
@@ -167,12 +191,28 @@ def _subclassed() -> keras.Model:
             r"bias must have shape \(2,\)",
         ),
         (lambda: conv2d_layer(np.ones((3, 3, 1, 2)), stride=0), ValueError, "stride"),
-        (lambda: apply("conv", np.ones((1, 3, 3, 1))), TypeError, "layer must be a Keras layer"),
-        (lambda: apply(keras.layers.ReLU(), np.array(["a"])), TypeError, "x must be a numeric"),
-        (lambda: apply(keras.layers.ReLU(), np.float32(1.0)), ValueError, "leading batch axis"),
+        (
+            lambda: apply("conv", np.ones((1, 3, 3, 1))),
+            TypeError,
+            "layer must be a Keras layer",
+        ),
+        (
+            lambda: apply(keras.layers.ReLU(), np.array(["a"])),
+            TypeError,
+            "x must be a numeric",
+        ),
+        (
+            lambda: apply(keras.layers.ReLU(), np.float32(1.0)),
+            ValueError,
+            "leading batch axis",
+        ),
         (lambda: count_params(keras.layers.Dense(3)), ValueError, "not built yet"),
         (lambda: count_params(3), TypeError, "layer must be a Keras layer"),
-        (lambda: summary(keras.layers.Dense(3)), TypeError, "model must be a Keras model"),
+        (
+            lambda: summary(keras.layers.Dense(3)),
+            TypeError,
+            "model must be a Keras model",
+        ),
         (lambda: model_inputs("model"), TypeError, "model must be a Keras model"),
         (
             lambda: model_inputs(keras.Sequential([keras.layers.Dense(2)])),
@@ -180,19 +220,31 @@ def _subclassed() -> keras.Model:
             "has no defined input",
         ),
         (
-            lambda: layer_outputs(keras.Sequential([keras.layers.Dense(2)]), np.ones((1, 3))),
+            lambda: layer_outputs(
+                keras.Sequential([keras.layers.Dense(2)]), np.ones((1, 3))
+            ),
             ValueError,
             "has no defined input",
         ),
-        (lambda: layer_outputs(_subclassed(), np.ones((1, 3))), ValueError, "no defined input"),
-        (lambda: layer_outputs(_small_cnn(), np.ones((8, 8, 1))), ValueError, "x must be a batch"),
+        (
+            lambda: layer_outputs(_subclassed(), np.ones((1, 3))),
+            ValueError,
+            "no defined input",
+        ),
+        (
+            lambda: layer_outputs(_small_cnn(), np.ones((8, 8, 1))),
+            ValueError,
+            "x must be a batch",
+        ),
         (
             lambda: show_layer_outputs(_small_cnn(), np.ones((2, 8, 8, 1))),
             ValueError,
             "x must be one image with a batch axis",
         ),
         (
-            lambda: show_layer_outputs(_small_cnn(), np.ones((1, 8, 8, 1)), max_channels=0),
+            lambda: show_layer_outputs(
+                _small_cnn(), np.ones((1, 8, 8, 1)), max_channels=0
+            ),
             ValueError,
             "max_channels must be a positive int",
         ),

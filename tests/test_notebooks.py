@@ -29,12 +29,18 @@ IMPORT_UTILS = re.compile(r"^\s*(import utils\b|from utils\b)", re.MULTILINE)
 IMPORT_TF = re.compile(r"^\s*(import|from)\s+(tensorflow|keras)\b", re.MULTILINE)
 # Ways of loading data or weights over the network that a notebook must not use.
 NETWORK_LOADERS = {
-    "Keras data sets": re.compile(r"\b(keras|tf)\.datasets\b|\bfrom keras(\.\w+)* import datasets"),
+    "Keras data sets": re.compile(
+        r"\b(keras|tf)\.datasets\b|\bfrom keras(\.\w+)* import datasets"
+    ),
     "keras get_file": re.compile(r"\bget_file\s*\("),
     "scikit-learn fetchers": re.compile(r"\bfetch_\w+\s*\("),
-    "TensorFlow Datasets / Hub": re.compile(r"\b(tensorflow_datasets|tensorflow_hub|tfds)\b"),
+    "TensorFlow Datasets / Hub": re.compile(
+        r"\b(tensorflow_datasets|tensorflow_hub|tfds)\b"
+    ),
     "pretrained weights": re.compile(r"weights\s*=\s*['\"]imagenet['\"]"),
-    "HTTP clients": re.compile(r"\b(urllib\.request|urlopen|requests\.get|wget|curl)\b"),
+    "HTTP clients": re.compile(
+        r"\b(urllib\.request|urlopen|requests\.get|wget|curl)\b"
+    ),
     "URLs": re.compile(r"https?://"),
 }
 
@@ -60,7 +66,10 @@ def toc_files(root: Path = REPO) -> list[str]:
 
 def toc_notebooks(root: Path = REPO) -> list[str]:
     """The entries of root/_toc.yml that are notebooks, as paths from root, in reading order."""
-    paths = [entry if entry.endswith(".ipynb") else f"{entry}.ipynb" for entry in toc_files(root)]
+    paths = [
+        entry if entry.endswith(".ipynb") else f"{entry}.ipynb"
+        for entry in toc_files(root)
+    ]
     return [path for path in paths if (root / path).is_file()]
 
 
@@ -88,10 +97,43 @@ def test_every_notebook_is_in_the_toc_and_every_entry_exists():
     }
     listed = set(toc_notebooks())
     assert on_disk - listed == set(), "notebooks missing from _toc.yml"
-    assert listed - on_disk == set(), "_toc.yml lists notebooks outside chapters/ and the root"
+    assert listed - on_disk == set(), (
+        "_toc.yml lists notebooks outside chapters/ and the root"
+    )
     for entry in toc_files():
         matches = [REPO / f"{entry}{suffix}" for suffix in ("", ".ipynb", ".md")]
-        assert any(path.is_file() for path in matches), f"_toc.yml entry {entry!r} has no file"
+        assert any(path.is_file() for path in matches), (
+            f"_toc.yml entry {entry!r} has no file"
+        )
+
+
+# A link by file name, [text](04_pooling.ipynb): inserting a chapter would mean renaming it.
+FILE_LINK = re.compile(r"\]\((?:\.\./)?(?:chapters/)?[^)\s]*\.ipynb[)#]")
+
+
+def test_pages_link_to_each_other_by_label_not_by_file_name():
+    pages = {
+        path: "\n".join(c.source for c in read(path).cells if c.cell_type == "markdown")
+        for path in (REPO / p for p in toc_notebooks())
+    }
+    pages.update({path: path.read_text() for path in REPO.glob("*.md")})
+    offenders = [
+        str(path.relative_to(REPO))
+        for path, text in pages.items()
+        if FILE_LINK.search(text)
+    ]
+    assert offenders == [], f"link by label ({{ref}}`text <chapter-...>`): {offenders}"
+    assert FILE_LINK.search("see the [pooling\nchapter](04_pooling.ipynb).")
+    assert not FILE_LINK.search("see the {ref}`pooling chapter <chapter-pooling>`.")
+
+
+def test_every_chapter_starts_with_its_label():
+    for path in CHAPTERS:
+        first = read(path).cells[0].source
+        label = "chapter-" + path.stem[3:].replace("_", "-")
+        assert first.startswith(f"({label})=\n# "), (
+            f"{path.name} must start with ({label})= above its title"
+        )
 
 
 def make_notebooks(directory: Path = REPO) -> list[str]:
@@ -101,10 +143,19 @@ def make_notebooks(directory: Path = REPO) -> list[str]:
     use by default.
     """
     env = {
-        k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "NB", "NOTEBOOKS")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MAKEFLAGS", "MFLAGS", "NB", "NOTEBOOKS")
     }
     return subprocess.run(
-        ["make", "-s", "--no-print-directory", "-f", str(REPO / "Makefile"), "notebooks"],
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "-f",
+            str(REPO / "Makefile"),
+            "notebooks",
+        ],
         cwd=directory,
         env=env,
         capture_output=True,
@@ -121,7 +172,12 @@ def test_make_lists_the_notebooks_of_the_toc_in_reading_order():
 def test_make_reads_any_way_of_writing_a_toc_entry(tmp_path):
     """The Makefile reads _toc.yml with sed: it agrees with PyYAML on every spelling."""
     (tmp_path / "chapters").mkdir()
-    names = ["start.ipynb", "chapters/01_a.ipynb", "chapters/02_b.ipynb", "chapters/03_c.ipynb"]
+    names = [
+        "start.ipynb",
+        "chapters/01_a.ipynb",
+        "chapters/02_b.ipynb",
+        "chapters/03_c.ipynb",
+    ]
     for name in [*names, "chapters/04_unlisted.ipynb"]:
         nbformat.write(nbformat.v4.new_notebook(), tmp_path / name)
     (tmp_path / "notes.md").write_text("# Notes\n")
@@ -174,8 +230,12 @@ class TestNotebook:
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "markdown":
                 continue
-            text = re.sub(r"^(```|~~~).*?^\1", "", cell.source, flags=re.MULTILINE | re.DOTALL)
-            h1 += [(index, line) for line in text.splitlines() if re.match(r"#\s", line)]
+            text = re.sub(
+                r"^(```|~~~).*?^\1", "", cell.source, flags=re.MULTILINE | re.DOTALL
+            )
+            h1 += [
+                (index, line) for line in text.splitlines() if re.match(r"#\s", line)
+            ]
         assert len(h1) == 1, f"expected one H1, found {h1}"
         assert h1[0][0] == 0, "the H1 must be in the first cell"
 
@@ -187,7 +247,9 @@ class TestNotebook:
         assert first_tf is None or first_utils.start() < first_tf.start(), (
             "utils must be imported before TensorFlow/Keras"
         )
-        assert "setup_notebook(" in source, "the notebook must seed with utils.setup_notebook"
+        assert "setup_notebook(" in source, (
+            "the notebook must seed with utils.setup_notebook"
+        )
 
     def test_is_executed_top_to_bottom_with_outputs_stored(self, path):
         cells = [cell for cell in code_cells(read(path)) if cell.source.strip()]
@@ -246,10 +308,16 @@ SELFTEST_CELLS = [
 ]
 
 
-def write_executed_notebook(path: Path, cells: list[str], env: dict | None = None) -> None:
+def write_executed_notebook(
+    path: Path, cells: list[str], env: dict | None = None
+) -> None:
     """Write a notebook of these code cells and store its outputs as `make outputs` does."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata.kernelspec = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     nbformat.write(nb, path)
     subprocess.run(
@@ -337,7 +405,11 @@ def test_single_threaded_pass_fails_a_float32_training_log():
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     path = folder / "float32_training.ipynb"
-    two_threads = {**os.environ, "TF_NUM_INTRAOP_THREADS": "2", "TF_NUM_INTEROP_THREADS": "2"}
+    two_threads = {
+        **os.environ,
+        "TF_NUM_INTRAOP_THREADS": "2",
+        "TF_NUM_INTEROP_THREADS": "2",
+    }
     try:
         write_executed_notebook(path, FLOAT32_TRAINING_CELLS, env=two_threads)
         stored = read(path).cells[1].outputs[0].text
@@ -345,7 +417,9 @@ def test_single_threaded_pass_fails_a_float32_training_log():
         result = validate(path, env=two_threads)
         first, second = validation_passes(result)
         assert "2 passed" in first, first[-2000:]
-        assert result.returncode != 0, "the single-threaded pass accepted a float32 training log"
+        assert result.returncode != 0, (
+            "the single-threaded pass accepted a float32 training log"
+        )
         assert "Cell outputs differ" in second and "1 failed" in second, second[-2000:]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -403,7 +477,9 @@ def cached_setup():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def validate_cached(path: Path, helper: Path, cache: Path) -> subprocess.CompletedProcess:
+def validate_cached(
+    path: Path, helper: Path, cache: Path
+) -> subprocess.CompletedProcess:
     inputs = " ".join(str(p) for p in [helper, REPO / "constraints.txt"])
     return subprocess.run(
         [
@@ -425,7 +501,10 @@ def test_validation_cache_skips_unchanged_and_catches_changes(cached_setup):
     first = validate_cached(path, helper, cache)
     assert first.returncode == 0 and "Validating:" in first.stdout, first.stdout[-2000:]
     again = validate_cached(path, helper, cache)
-    assert again.returncode == 0 and "passed nbval with these inputs before" in again.stdout
+    assert (
+        again.returncode == 0
+        and "passed nbval with these inputs before" in again.stdout
+    )
 
     # A changed function that the notebook uses: re-validated, and the stale output fails.
     helper.write_text("def answer():\n    return 41 + 2\n")

@@ -40,7 +40,11 @@ def test_import_configures_tensorflow_before_it_loads():
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "KERAS_"))}
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     assert out.stdout.split() == ["3", "0", "tensorflow"]
 
@@ -49,7 +53,11 @@ def test_tensorflow_import_is_silent_after_utils():
     code = "import utils\nimport tensorflow as tf\nimport keras\ntf.constant(1.0) + 1\n"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "KERAS_"))}
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     assert out.stderr == "" and out.stdout == ""
 
@@ -104,7 +112,9 @@ def third_party_imports() -> dict[str, set[str]]:
 def requirements(lines: list[str]) -> list[Requirement]:
     """Requirement lines, without comments, blank lines and pip options such as `-e .`."""
     lines = [line.split(" #")[0].strip() for line in lines]
-    return [Requirement(line) for line in lines if line and not line.startswith(("#", "-"))]
+    return [
+        Requirement(line) for line in lines if line and not line.startswith(("#", "-"))
+    ]
 
 
 def declared() -> list[Requirement]:
@@ -124,7 +134,9 @@ def declared_here() -> set[str]:
 
 def distributions(module: str) -> set[str]:
     """The installed distributions that provide a top-level module, by canonical name."""
-    return {canonicalize_name(name) for name in packages_distributions().get(module, [])}
+    return {
+        canonicalize_name(name) for name in packages_distributions().get(module, [])
+    }
 
 
 def test_pyproject_declares_every_third_party_module_utils_imports():
@@ -135,13 +147,17 @@ def test_pyproject_declares_every_third_party_module_utils_imports():
         for module, files in imported.items()
         if not distributions(module) & declared_here()
     }
-    assert not missing, f"imported by utils, missing from pyproject.toml's dependencies: {missing}"
+    assert not missing, (
+        f"imported by utils, missing from pyproject.toml's dependencies: {missing}"
+    )
 
 
 def test_pyproject_declares_nothing_that_utils_does_not_import():
     provided = set().union(*map(distributions, third_party_imports()))
     unused = declared_here() - provided
-    assert not unused, f"in pyproject.toml's dependencies, imported by no utils module: {unused}"
+    assert not unused, (
+        f"in pyproject.toml's dependencies, imported by no utils module: {unused}"
+    )
 
 
 def test_pyproject_has_the_bounds_of_requirements_txt():
@@ -158,4 +174,6 @@ def test_pyproject_has_the_bounds_of_requirements_txt():
                 f"{req} in pyproject.toml, {wanted[key]} in requirements.txt"
             )
             compared += 1
-    assert compared >= 5, "pyproject.toml and requirements.txt name almost no package alike"
+    assert compared >= 5, (
+        "pyproject.toml and requirements.txt name almost no package alike"
+    )

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from utils.plotting import show_array, show_convolution_step, show_feature_maps, show_images
+from utils.plotting import (
+    show_array,
+    show_convolution_step,
+    show_feature_maps,
+    show_images,
+)
 
 
 def test_show_array_writes_every_number_and_the_box():
@@ -26,7 +31,9 @@ def test_convolution_step_title_is_the_sum_of_products():
 
 
 def test_show_images_and_feature_maps_make_one_panel_each():
-    _, axes = show_images(np.random.default_rng(0).random((3, 8, 10, 3)), ["a", "b", "c"])
+    _, axes = show_images(
+        np.random.default_rng(0).random((3, 8, 10, 3)), ["a", "b", "c"]
+    )
     assert [ax.get_title() for ax in axes.flat if ax.get_visible()] == ["a", "b", "c"]
     _, axes = show_feature_maps(np.zeros((1, 6, 6, 5)), ncols=4)
     visible = [ax for ax in axes.flat if ax.get_visible()]
@@ -37,10 +44,26 @@ def test_show_images_and_feature_maps_make_one_panel_each():
     ("call", "error", "match"),
     [
         (lambda: show_array(np.ones(3)), ValueError, "a must be a 2-D array"),
-        (lambda: show_images(np.ones((2, 4, 4, 2))), ValueError, r"images\[0\] must be"),
-        (lambda: show_images([np.ones((4, 4))] * 2, ["only one"]), ValueError, "titles must have"),
-        (lambda: show_feature_maps(np.ones((4, 4))), ValueError, "maps must be a 3-D array"),
-        (lambda: show_feature_maps(np.ones((4, 4, 2)), channels=[2]), ValueError, "channels"),
+        (
+            lambda: show_images(np.ones((2, 4, 4, 2))),
+            ValueError,
+            r"images\[0\] must be",
+        ),
+        (
+            lambda: show_images([np.ones((4, 4))] * 2, ["only one"]),
+            ValueError,
+            "titles must have",
+        ),
+        (
+            lambda: show_feature_maps(np.ones((4, 4))),
+            ValueError,
+            "maps must be a 3-D array",
+        ),
+        (
+            lambda: show_feature_maps(np.ones((4, 4, 2)), channels=[2]),
+            ValueError,
+            "channels",
+        ),
         (
             lambda: show_convolution_step(np.ones((3, 3)), np.ones((2, 2)), 2, 0),
             ValueError,

@@ -28,7 +28,9 @@ def check_pool_against_keras(ours, keras_layer, config):
     x, pool, stride, padding = config
     if padding == "valid" and (pool[0] > x.shape[1] or pool[1] > x.shape[2]):
         event("valid pool larger than x: error checked")
-        with pytest.raises(ValueError, match="pool_size"):  # Keras returns an empty output
+        with pytest.raises(
+            ValueError, match="pool_size"
+        ):  # Keras returns an empty output
             ours(x, pool, stride, padding)
         return
     event("compared with Keras")
@@ -59,7 +61,10 @@ def test_same_padding_is_ignored_not_zero():
     #  [-4 -5 -6]    windows: {-1 -2 -4 -5} {-3 -6}
     #  [-7 -8 -9]]            {-7 -8}       {-9}
     max_expected = [[-1, -3], [-7, -9]]
-    avg_expected = [[-12 / 4, -9 / 2], [-15 / 2, -9 / 1]]  # divided by the real cells only
+    avg_expected = [
+        [-12 / 4, -9 / 2],
+        [-15 / 2, -9 / 1],
+    ]  # divided by the real cells only
 
     max_ours = max_pool2d(x, 2, 2, "same")[0, :, :, 0]
     avg_ours = avg_pool2d(x, 2, 2, "same")[0, :, :, 0]
@@ -79,12 +84,16 @@ def test_same_padding_is_ignored_not_zero():
     # dividing every sum by 4 pulls the border averages towards 0.
     zero_padded = np.pad(x[0, :, :, 0], ((0, 1), (0, 1))).reshape(2, 2, 2, 2)
     np.testing.assert_array_equal(zero_padded.max(axis=(1, 3)), [[-1, 0], [0, 0]])
-    np.testing.assert_allclose(zero_padded.mean(axis=(1, 3)), [[-3, -2.25], [-3.75, -2.25]])
+    np.testing.assert_allclose(
+        zero_padded.mean(axis=(1, 3)), [[-3, -2.25], [-3.75, -2.25]]
+    )
     assert not np.allclose(zero_padded.mean(axis=(1, 3)), avg_expected)
 
 
 def test_pooling_hand_example_and_dtypes():
-    x = np.array([[1, 3, 2, 9], [5, 4, 0, 1], [7, 1, 6, 8], [2, 2, 3, 4]])[None, :, :, None]
+    x = np.array([[1, 3, 2, 9], [5, 4, 0, 1], [7, 1, 6, 8], [2, 2, 3, 4]])[
+        None, :, :, None
+    ]
     np.testing.assert_array_equal(max_pool2d(x)[0, :, :, 0], [[5, 9], [7, 8]])
     np.testing.assert_array_equal(avg_pool2d(x)[0, :, :, 0], [[3.25, 3], [3, 5.25]])
     np.testing.assert_array_equal(max_pool2d(x, 3, 1)[0, :, :, 0], [[7, 9], [7, 8]])
@@ -102,7 +111,9 @@ def test_pooling_hand_example_and_dtypes():
 
 @settings(max_examples=100, deadline=None)
 @given(
-    st.tuples(st.integers(1, 3), st.integers(1, 12), st.integers(1, 12), st.integers(1, 4)),
+    st.tuples(
+        st.integers(1, 3), st.integers(1, 12), st.integers(1, 12), st.integers(1, 4)
+    ),
     st.integers(0, 2**16),
 )
 def test_global_avg_pool2d_equals_keras(shape, seed):
@@ -118,13 +129,17 @@ def test_global_avg_pool2d_equals_keras(shape, seed):
 def test_max_pool2d_equals_the_loop(size, h, w, seed):
     image = np.random.default_rng(seed).standard_normal((max(h, size), max(w, size)))
     expected = max_pool2d_loop(image, size)
-    np.testing.assert_array_equal(max_pool2d(image[None, :, :, None], size)[0, :, :, 0], expected)
+    np.testing.assert_array_equal(
+        max_pool2d(image[None, :, :, None], size)[0, :, :, 0], expected
+    )
 
 
 def test_max_pool2d_loop_hand_example():
     image = np.array([[1, 3, 2, 9], [5, 4, 0, 1], [7, 1, 6, 8], [2, 2, 3, 4]])
     np.testing.assert_array_equal(max_pool2d_loop(image), [[5, 9], [7, 8]])
-    np.testing.assert_array_equal(max_pool2d_loop(image[:3, :3]), [[5]])  # floor(3 / 2) = 1
+    np.testing.assert_array_equal(
+        max_pool2d_loop(image[:3, :3]), [[5]]
+    )  # floor(3 / 2) = 1
 
 
 P = np.zeros((1, 4, 5, 2))
@@ -134,20 +149,60 @@ P = np.zeros((1, 4, 5, 2))
     ("call", "error", "match"),
     [
         (lambda: max_pool2d(np.zeros((4, 5, 2))), ValueError, r"x must be a 4-D array"),
-        (lambda: avg_pool2d(np.zeros((1, 1, 4, 5, 2))), ValueError, r"x must be a 4-D array"),
-        (lambda: global_avg_pool2d(np.zeros((4, 5))), ValueError, r"x must be a 4-D array"),
-        (lambda: max_pool2d(np.zeros((1, 0, 5, 2))), ValueError, r"x must not have empty axes"),
+        (
+            lambda: avg_pool2d(np.zeros((1, 1, 4, 5, 2))),
+            ValueError,
+            r"x must be a 4-D array",
+        ),
+        (
+            lambda: global_avg_pool2d(np.zeros((4, 5))),
+            ValueError,
+            r"x must be a 4-D array",
+        ),
+        (
+            lambda: max_pool2d(np.zeros((1, 0, 5, 2))),
+            ValueError,
+            r"x must not have empty axes",
+        ),
         (lambda: max_pool2d(P, 0), ValueError, r"pool_size must be a positive int"),
         (lambda: avg_pool2d(P, 2.0), TypeError, r"pool_size must be a positive int"),
-        (lambda: max_pool2d(P, (2, 0)), ValueError, r"pool_size\[1\] must be a positive int"),
-        (lambda: max_pool2d(P, (2, 2, 2)), ValueError, r"pool_size must be an int or a \(height"),
+        (
+            lambda: max_pool2d(P, (2, 0)),
+            ValueError,
+            r"pool_size\[1\] must be a positive int",
+        ),
+        (
+            lambda: max_pool2d(P, (2, 2, 2)),
+            ValueError,
+            r"pool_size must be an int or a \(height",
+        ),
         (lambda: avg_pool2d(P, 2, 0), ValueError, r"stride must be a positive int"),
-        (lambda: max_pool2d(P, 2, (1, "2")), TypeError, r"stride\[1\] must be a positive int"),
+        (
+            lambda: max_pool2d(P, 2, (1, "2")),
+            TypeError,
+            r"stride\[1\] must be a positive int",
+        ),
         (lambda: max_pool2d(P, 5), ValueError, r"height axis.*pool_size does not fit"),
-        (lambda: avg_pool2d(P, (1, 6)), ValueError, r"width axis.*pool_size does not fit"),
-        (lambda: max_pool2d(P, padding="full"), ValueError, r"padding must be 'valid' or 'same'"),
-        (lambda: avg_pool2d(P, padding=1), ValueError, r"padding must be 'valid' or 'same'"),
-        (lambda: max_pool2d(np.full((1, 2, 2, 1), "a")), TypeError, r"x must be a numeric array"),
+        (
+            lambda: avg_pool2d(P, (1, 6)),
+            ValueError,
+            r"width axis.*pool_size does not fit",
+        ),
+        (
+            lambda: max_pool2d(P, padding="full"),
+            ValueError,
+            r"padding must be 'valid' or 'same'",
+        ),
+        (
+            lambda: avg_pool2d(P, padding=1),
+            ValueError,
+            r"padding must be 'valid' or 'same'",
+        ),
+        (
+            lambda: max_pool2d(np.full((1, 2, 2, 1), "a")),
+            TypeError,
+            r"x must be a numeric array",
+        ),
     ],
 )
 def test_bad_input_names_the_argument(call, error, match):

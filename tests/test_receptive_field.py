@@ -32,7 +32,11 @@ from utils.receptive_field import (
 
 def test_nested_models_are_walked_through():
     inner = keras.Sequential(
-        [keras.Input((None, None, 4)), L.Conv2D(4, 3, name="c1"), L.Conv2D(4, 3, name="c2")],
+        [
+            keras.Input((None, None, 4)),
+            L.Conv2D(4, 3, name="c1"),
+            L.Conv2D(4, 3, name="c2"),
+        ],
         name="inner",
     )
     x = keras.Input((16, 16, 4))
@@ -43,7 +47,9 @@ def test_nested_models_are_walked_through():
     assert rf(model, "inner/c1") == square(6, 2, 0)
     assert rf(model, "inner") == rf(model, "head") == square(10, 2, 0)
     # And a Functional model (a feature extractor, say) inside a Sequential one.
-    outer = keras.Sequential([keras.Input((16, 16, 4)), model, L.Conv2D(1, 3, name="top")])
+    outer = keras.Sequential(
+        [keras.Input((16, 16, 4)), model, L.Conv2D(1, 3, name="top")]
+    )
     assert rf(outer, f"{model.name}/inner/c2") == square(10, 2, 0)
     assert rf(outer, "top") == square(14, 2, 0)  # 10 + (3 - 1) * 2
 
@@ -64,17 +70,23 @@ def test_nested_models_are_walked_through():
 
 @pytest.fixture(scope="module")
 def vgg16():
-    return keras.applications.VGG16(weights=None, include_top=False, input_shape=(224, 224, 3))
+    return keras.applications.VGG16(
+        weights=None, include_top=False, input_shape=(224, 224, 3)
+    )
 
 
 @pytest.fixture(scope="module")
 def resnet50():
-    return keras.applications.ResNet50(weights=None, include_top=False, input_shape=(224, 224, 3))
+    return keras.applications.ResNet50(
+        weights=None, include_top=False, input_shape=(224, 224, 3)
+    )
 
 
 @pytest.fixture(scope="module")
 def mobilenet():
-    return keras.applications.MobileNet(weights=None, include_top=False, input_shape=(224, 224, 3))
+    return keras.applications.MobileNet(
+        weights=None, include_top=False, input_shape=(224, 224, 3)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +206,10 @@ def _random_window(rng):
         dilation, strides = tuple(int(v) for v in rng.integers(1, 3, 2)), (1, 1)
     else:
         dilation, strides = (1, 1), tuple(int(v) for v in rng.integers(1, 4, 2))
-    if kind in ("depthwise", "separable"):  # TensorFlow's CPU kernel wants equal strides
+    if kind in (
+        "depthwise",
+        "separable",
+    ):  # TensorFlow's CPU kernel wants equal strides
         dilation, strides = (dilation[0],) * 2, (strides[0],) * 2
     holes = any(d > 1 and k > 1 for d, k in zip(dilation, kernel)) or any(
         s > k for s, k in zip(strides, kernel)
@@ -229,7 +244,11 @@ def _add_layers(rng, x, count):
 def _random_model(seed):
     """A random linear model: a chain, then (odd seeds) two branches merged, maybe a crop."""
     rng = np.random.default_rng(seed)
-    shape = (int(rng.integers(9, 21)), int(rng.integers(9, 21)), int(rng.integers(1, 3)))
+    shape = (
+        int(rng.integers(9, 21)),
+        int(rng.integers(9, 21)),
+        int(rng.integers(1, 3)),
+    )
     x = keras.Input(shape)
     y, holes = _add_layers(rng, x, int(rng.integers(1, 4)))
     if seed % 2:  # two stride-1 branches that keep the size but not the centre
@@ -243,7 +262,9 @@ def _random_model(seed):
         y, more_holes = _add_layers(rng, y, int(rng.integers(0, 3)))
         holes = holes or more_holes
     if seed % 3 == 0 and min(y.shape[1:3]) >= 4:  # last, so that no padding follows it
-        y = L.Cropping2D(tuple(tuple(int(v) for v in rng.integers(0, 2, 2)) for _ in range(2)))(y)
+        y = L.Cropping2D(
+            tuple(tuple(int(v) for v in rng.integers(0, 2, 2)) for _ in range(2))
+        )(y)
     model = keras.Model(x, y)
     for layer in model.layers:  # positive weights: no gradient entry cancels to zero
         layer.set_weights([rng.uniform(0.5, 1.5, w.shape) for w in layer.get_weights()])
@@ -277,7 +298,9 @@ def _check_feature(model, row, i, j, used, *, holes=False, branched=False):
         support = _gradient_support(model, lambda out: out[0, i, j])
     where = f"feature ({i}, {j}) of {row}, region {(top, bottom), (left, right)}"
     box_rows, box_cols = _span(top, bottom, height), _span(left, right, width)
-    assert not (support & ~np.outer(box_rows, box_cols)).any(), f"outside the region: {where}"
+    assert not (support & ~np.outer(box_rows, box_cols)).any(), (
+        f"outside the region: {where}"
+    )
     rows, cols = support.any(axis=1), support.any(axis=0)
     inside = top >= 0 and left >= 0 and bottom < height and right < width
     if not holes:
@@ -349,16 +372,22 @@ def test_gradient_support_of_a_1d_model():
 def test_shared_layers_and_models_without_a_graph():
     x = keras.Input((8, 8, 1))
     conv = L.Conv2D(1, 3, padding="same")
-    with pytest.raises(ValueError, match=r"the output of model 'chain' .* called more than once"):
+    with pytest.raises(
+        ValueError, match=r"the output of model 'chain' .* called more than once"
+    ):
         receptive_field(keras.Model(x, conv(conv(x)), name="chain"))
     conv = L.Conv2D(1, 3, padding="same")
-    with pytest.raises(ValueError, match=r"layer 'both' \(Add\) .* called more than once"):
+    with pytest.raises(
+        ValueError, match=r"layer 'both' \(Add\) .* called more than once"
+    ):
         receptive_field(keras.Model(x, L.Add(name="both")([conv(x), conv(x)])))
     # A layer first called in another model: its first call is not this model's.
     conv = L.Conv2D(1, 3, padding="same", name="reused")
     assert receptive_field(keras.Model(x, conv(x)))[-1].size == (3, 3)
     y = keras.Input((8, 8, 1))
-    with pytest.raises(ValueError, match=r"'reused' \(Conv2D\) in model 'second' .* another model"):
+    with pytest.raises(
+        ValueError, match=r"'reused' \(Conv2D\) in model 'second' .* another model"
+    ):
         receptive_field(keras.Model(y, conv(y), name="second"))
     with pytest.raises(ValueError, match="has no defined input"):
         receptive_field(keras.Sequential([L.Conv2D(1, 3)]))
@@ -367,8 +396,12 @@ def test_shared_layers_and_models_without_a_graph():
 
 
 def test_unknown_layer_name_lists_the_names():
-    model = sequential((8, 8, 1), L.Conv2D(1, 3, name="first"), L.Conv2D(1, 3, name="second"))
-    with pytest.raises(ValueError, match=r"no layer named 'third'; layers: 'first', 'second'"):
+    model = sequential(
+        (8, 8, 1), L.Conv2D(1, 3, name="first"), L.Conv2D(1, 3, name="second")
+    )
+    with pytest.raises(
+        ValueError, match=r"no layer named 'third'; layers: 'first', 'second'"
+    ):
         receptive_field_of(model, "third")
 
 
@@ -400,7 +433,16 @@ def test_format_table():
     assert lines[0].split()[:2] == ["layer", "class"] and set(lines[1]) == {"-"}
     assert len(lines) == 2 + len(rows)
     conv = next(line for line in lines if line.startswith("conv "))
-    assert conv.split("Conv2D")[1].split() == ["(3,", "3)", "(2,", "2)", "(1,", "1)", "(16,", "16)"]
+    assert conv.split("Conv2D")[1].split() == [
+        "(3,",
+        "3)",
+        "(2,",
+        "2)",
+        "(1,",
+        "1)",
+        "(16,",
+        "16)",
+    ]
     crop = next(line for line in lines if line.startswith("crop "))
     assert "(-3, 1)" in crop and "(14, 16)" in crop  # P = 1 - 2 * 2
     gmp = next(line for line in lines if line.startswith("gmp "))
@@ -432,7 +474,9 @@ def test_format_table():
 )
 def test_layers_that_combine_positions_through_their_axis(tail, is_global):
     """A normalisation or softmax over a spatial axis lets every pixel reach every output."""
-    model = keras.Sequential([keras.Input((15, 15, 1)), L.Conv2D(4, 3, padding="same"), tail()])
+    model = keras.Sequential(
+        [keras.Input((15, 15, 1)), L.Conv2D(4, 3, padding="same"), tail()]
+    )
     rng = np.random.default_rng(0)
     for layer in model.layers[:1]:
         layer.set_weights([rng.uniform(0.5, 1.5, w.shape) for w in layer.get_weights()])
@@ -448,6 +492,8 @@ def test_layers_that_combine_positions_through_their_axis(tail, is_global):
 
 
 def test_a_softmax_along_one_spatial_axis_is_refused():
-    model = keras.Sequential([keras.Input((15, 15, 1)), L.Conv2D(4, 3), L.Softmax(axis=1)])
+    model = keras.Sequential(
+        [keras.Input((15, 15, 1)), L.Conv2D(4, 3), L.Softmax(axis=1)]
+    )
     with pytest.raises(ValueError, match="one spatial axis but not the other"):
         receptive_field(model)

@@ -10,7 +10,12 @@ from __future__ import annotations
 import keras
 import pytest
 
-from utils.receptive_field import RFRow, input_region, receptive_field, receptive_field_of
+from utils.receptive_field import (
+    RFRow,
+    input_region,
+    receptive_field,
+    receptive_field_of,
+)
 from utils.receptive_field_rules import SUPPORTED_LAYERS
 
 L = keras.layers
@@ -41,7 +46,9 @@ def test_three_3x3_convs_see_7x7():
 
 
 def test_stride_then_conv():
-    model = sequential((16, 16, 1), L.Conv2D(1, 3, strides=2), L.Conv2D(1, 3, name="top"))
+    model = sequential(
+        (16, 16, 1), L.Conv2D(1, 3, strides=2), L.Conv2D(1, 3, name="top")
+    )
     assert rf(model, "top") == square(7, 2, 0)  # 3 + (3 - 1) * 2
 
 
@@ -58,7 +65,9 @@ def test_dilation():
 
 
 def test_zero_padding_moves_the_field_into_the_padding():
-    model = sequential((8, 8, 1), L.ZeroPadding2D(2, name="pad"), L.Conv2D(1, 3, name="c"))
+    model = sequential(
+        (8, 8, 1), L.ZeroPadding2D(2, name="pad"), L.Conv2D(1, 3, name="c")
+    )
     assert rf(model, "pad") == square(1, 1, 2)  # r and S unchanged
     row = receptive_field_of(model, "c")
     assert (row.size, row.stride, row.padding) == square(3, 1, 2)
@@ -73,7 +82,11 @@ def test_cropping_reduces_the_padding():
         L.Cropping2D(((1, 0), (2, 1)), name="crop"),
     )
     row = receptive_field_of(model, "crop")
-    assert (row.size, row.stride, row.padding) == ((3, 3), (2, 2), (-2, -4))  # P - crop * S
+    assert (row.size, row.stride, row.padding) == (
+        (3, 3),
+        (2, 2),
+        (-2, -4),
+    )  # P - crop * S
     # Feature (0, 0) after cropping is feature (1, 2) before: rows 2..4, columns 4..6.
     assert input_region(row, 0, 0) == ((2, 4), (4, 6))
     assert row.output_size == (6, 4)
@@ -81,7 +94,9 @@ def test_cropping_reduces_the_padding():
 
 def test_same_padding_uses_the_tensorflow_split():
     def top(n):
-        model = sequential((n, n, 1), L.Conv2D(1, 3, strides=2, padding="same", name="c"))
+        model = sequential(
+            (n, n, 1), L.Conv2D(1, 3, strides=2, padding="same", name="c")
+        )
         return rf(model, "c")
 
     # n = 8: total = (4 - 1) * 2 + 3 - 8 = 1, so 0 before and 1 after.
@@ -98,7 +113,9 @@ def test_same_with_an_unknown_size():
         (None, None, 1),
         L.Conv2D(1, 3, padding="same"),  # stride 1: (k - 1) // 2 before, whatever n
         L.MaxPooling2D(2, padding="same", name="pool"),  # 2x2/2: 0 before for every n
-        L.Conv2D(1, 3, strides=2, padding="same", name="c"),  # 0 or 1 before: n is needed
+        L.Conv2D(
+            1, 3, strides=2, padding="same", name="c"
+        ),  # 0 or 1 before: n is needed
     )
     with pytest.raises(ValueError, match=r"layer 'c' \(Conv2D\).*input size is needed"):
         receptive_field(model)
@@ -155,9 +172,13 @@ def test_global_layers_see_the_whole_input():
     with pytest.raises(ValueError, match="global: its output has one feature"):
         input_region(flat, 0, 1)
     gap = sequential(
-        (None, None, 1), L.Conv2D(1, 3, padding="same"), L.GlobalAveragePooling2D(name="gap")
+        (None, None, 1),
+        L.Conv2D(1, 3, padding="same"),
+        L.GlobalAveragePooling2D(name="gap"),
     )
-    with pytest.raises(ValueError, match=r"'gap' \(GlobalAveragePooling2D\).*input size"):
+    with pytest.raises(
+        ValueError, match=r"'gap' \(GlobalAveragePooling2D\).*input size"
+    ):
         receptive_field(gap)
     # 9 x 9 input: 'same' pads 1 before, and the 9 x 9 map spans 3 + 8 = 11 rows from -1.
     row = receptive_field_of(gap, "gap", input_size=9)
@@ -165,7 +186,9 @@ def test_global_layers_see_the_whole_input():
 
 
 def test_unsupported_layers_are_named():
-    model = sequential((8, 8, 1), L.Conv2D(1, 3), L.Lambda(lambda t: t * 2, name="double"))
+    model = sequential(
+        (8, 8, 1), L.Conv2D(1, 3), L.Lambda(lambda t: t * 2, name="double")
+    )
     with pytest.raises(ValueError, match=r"layer 'double' \(Lambda\) is not supported"):
         receptive_field(model)
     model = sequential((10, 3), L.Conv1D(4, 3), L.LSTM(2, name="memory"))
@@ -177,15 +200,22 @@ def test_unsupported_layers_are_named():
     x = keras.Input((8, 8, 1))
     with pytest.raises(ValueError, match=r"\(Concatenate\).*spatial axis"):
         receptive_field(keras.Model(x, L.Concatenate(axis=1)([x, x])))
-    with pytest.raises(ValueError, match=r"Keras operation 'relu' \(Relu\) is not supported"):
+    with pytest.raises(
+        ValueError, match=r"Keras operation 'relu' \(Relu\) is not supported"
+    ):
         receptive_field(keras.Model(x, keras.ops.relu(x)))
 
 
 def test_supported_layers():
     assert list(SUPPORTED_LAYERS) == sorted(SUPPORTED_LAYERS)
-    assert {"Conv1D", "Conv2D", "MaxPooling2D", "ZeroPadding2D", "Add", "Flatten"} <= set(
-        SUPPORTED_LAYERS
-    )
+    assert {
+        "Conv1D",
+        "Conv2D",
+        "MaxPooling2D",
+        "ZeroPadding2D",
+        "Add",
+        "Flatten",
+    } <= set(SUPPORTED_LAYERS)
     assert "Lambda" not in SUPPORTED_LAYERS
 
 
@@ -194,5 +224,7 @@ def test_merging_different_strides_is_an_error():
     a = L.Conv2D(1, 1, strides=2)(x)  # 4 x 4, stride 2
     b = L.Conv2D(1, 5)(x)  # 4 x 4, stride 1
     model = keras.Model(x, L.Add(name="bad_add")([a, b]))
-    with pytest.raises(ValueError, match=r"'bad_add' \(Add\) merges inputs whose effective"):
+    with pytest.raises(
+        ValueError, match=r"'bad_add' \(Add\) merges inputs whose effective"
+    ):
         receptive_field(model)

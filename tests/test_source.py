@@ -28,7 +28,9 @@ def test_source_code_drops_only_the_docstring():
         "def example(x: int) -> int:\n    # a comment stays\n    return x + 1"
     )
     assert '"""A docstring' in source_code(example, docstring=True)
-    assert source_code(Example.method) == "def method(self) -> int:\n    return 1"  # dedented
+    assert (
+        source_code(Example.method) == "def method(self) -> int:\n    return 1"
+    )  # dedented
 
 
 def test_show_source_is_a_python_block_of_the_real_code():

@@ -31,7 +31,9 @@ def _logs(epoch: int) -> dict[str, float]:
     }
 
 
-def _run_logger(logger: EpochLogger, epochs: int, stop_after: int | None = None) -> None:
+def _run_logger(
+    logger: EpochLogger, epochs: int, stop_after: int | None = None
+) -> None:
     """Drive the callback the way model.fit does, without training anything."""
     logger.set_params({"verbose": 0, "epochs": epochs, "steps": 2})
     logger.on_train_begin()
@@ -46,14 +48,19 @@ def test_epoch_logger_prints_first_every_and_last_epoch(capsys):
     lines = out.splitlines()
     assert [int(LINE.match(line).group(1)) for line in lines] == [1, 3, 6, 7]
     # Keras logs accuracy before loss; the line puts the loss first, validation last.
-    assert lines[1] == "epoch   3  loss 0.3333  accuracy 0.520  val_loss 0.4000  val_accuracy 0.470"
+    assert (
+        lines[1]
+        == "epoch   3  loss 0.3333  accuracy 0.520  val_loss 0.4000  val_accuracy 0.470"
+    )
     assert len({len(line) for line in lines}) == 1  # fixed widths: the columns line up
     assert not CONTROL.search(out) and err == ""
 
 
 def test_epoch_logger_digits_and_early_stop(capsys):
     logger = EpochLogger(every=5, digits=2)
-    _run_logger(logger, epochs=100, stop_after=7)  # as if EarlyStopping ended it at epoch 7
+    _run_logger(
+        logger, epochs=100, stop_after=7
+    )  # as if EarlyStopping ended it at epoch 7
     assert capsys.readouterr().out.splitlines() == [
         "epoch   1  loss 1.000  accuracy 0.50  val_loss 1.200  val_accuracy 0.45",
         "epoch   5  loss 0.200  accuracy 0.54  val_loss 0.240  val_accuracy 0.49",
@@ -62,7 +69,9 @@ def test_epoch_logger_digits_and_early_stop(capsys):
     logger = EpochLogger(digits=3)
     logger.set_params({"epochs": 1})
     logger.on_epoch_end(0, {"loss": -0.00001, "mae": float("nan")})
-    assert capsys.readouterr().out == "epoch   1  loss 0.0000  mae   nan\n"  # no "-0.0000"
+    assert (
+        capsys.readouterr().out == "epoch   1  loss 0.0000  mae   nan\n"
+    )  # no "-0.0000"
 
 
 def _tiny_model() -> keras.Model:
@@ -85,7 +94,9 @@ def _train(**kwargs) -> keras.callbacks.History:
     y = (x[:, :4].mean(axis=(1, 2, 3)) > x[:, 4:].mean(axis=(1, 2, 3))).astype("int64")
     model = _tiny_model()
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    return fit_quietly(model, x[:48], y[:48], validation_data=(x[48:], y[48:]), **kwargs)
+    return fit_quietly(
+        model, x[:48], y[:48], validation_data=(x[48:], y[48:]), **kwargs
+    )
 
 
 def test_fit_quietly_prints_only_logger_lines_and_is_repeatable(capfd):
@@ -114,9 +125,13 @@ def test_fit_quietly_holds_out_the_validation_split(capsys):
     y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int64")
     model = _tiny_model()
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = fit_quietly(model, x, y, epochs=2, batch_size=8, validation_split=0.25, every=10)
+    history = fit_quietly(
+        model, x, y, epochs=2, batch_size=8, validation_split=0.25, every=10
+    )
     assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert [int(LINE.match(line).group(1)) for line in capsys.readouterr().out.splitlines()] == [
+    assert [
+        int(LINE.match(line).group(1)) for line in capsys.readouterr().out.splitlines()
+    ] == [
         1,
         2,
     ]
@@ -149,23 +164,45 @@ X, Y = np.zeros((4, 8, 8, 1)), np.zeros(4)
     ("call", "error", "match"),
     [
         (lambda: EpochLogger(every=0), ValueError, "every must be a positive int"),
-        (lambda: EpochLogger(digits=-1), ValueError, "digits must be a non-negative int"),
-        (lambda: fit_quietly("model", X, Y, epochs=1), TypeError, "model must be a Keras model"),
-        (lambda: fit_quietly(_tiny_model(), X, Y, epochs=1), ValueError, "not compiled"),
-        (lambda: fit_quietly(_compiled(), X, Y, epochs=0), ValueError, "epochs must be a positive"),
+        (
+            lambda: EpochLogger(digits=-1),
+            ValueError,
+            "digits must be a non-negative int",
+        ),
+        (
+            lambda: fit_quietly("model", X, Y, epochs=1),
+            TypeError,
+            "model must be a Keras model",
+        ),
+        (
+            lambda: fit_quietly(_tiny_model(), X, Y, epochs=1),
+            ValueError,
+            "not compiled",
+        ),
+        (
+            lambda: fit_quietly(_compiled(), X, Y, epochs=0),
+            ValueError,
+            "epochs must be a positive",
+        ),
         (
             lambda: fit_quietly(_compiled(), X, Y, epochs=2.5),
             TypeError,
             "epochs must be a positive",
         ),
-        (lambda: fit_quietly(_compiled(), X, Y, epochs=1, every=0), ValueError, "every must be"),
+        (
+            lambda: fit_quietly(_compiled(), X, Y, epochs=1, every=0),
+            ValueError,
+            "every must be",
+        ),
         (
             lambda: fit_quietly(_compiled(), X, Y[:3], epochs=1),
             ValueError,
             "got 4 in x and 3 in y",
         ),
         (
-            lambda: fit_quietly(_compiled(), X, Y, epochs=1, validation_data=(X, Y[:1])),
+            lambda: fit_quietly(
+                _compiled(), X, Y, epochs=1, validation_data=(X, Y[:1])
+            ),
             ValueError,
             r"got 4 in validation_data\[0\] and 1 in validation_data\[1\]",
         ),
@@ -179,7 +216,11 @@ X, Y = np.zeros((4, 8, 8, 1)), np.zeros(4)
             TypeError,
             r"validation_data must be a pair \(x_val, y_val\); got a tuple of length 3",
         ),
-        (lambda: fit_quietly(_compiled(), X, None, epochs=1), TypeError, "y must be an array"),
+        (
+            lambda: fit_quietly(_compiled(), X, None, epochs=1),
+            TypeError,
+            "y must be an array",
+        ),
         (
             lambda: fit_quietly(_compiled(), X, Y, epochs=1, validation_split=1.0),
             ValueError,

@@ -36,8 +36,12 @@ def positive_pair(name: str, value: Any) -> tuple[int, int]:
     """Return ``(height, width)`` from an int or a pair of ints, each >= 1."""
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a (height, width) pair; got {value!r}")
-        return positive_int(f"{name}[0]", value[0]), positive_int(f"{name}[1]", value[1])
+            raise ValueError(
+                f"{name} must be an int or a (height, width) pair; got {value!r}"
+            )
+        return positive_int(f"{name}[0]", value[0]), positive_int(
+            f"{name}[1]", value[1]
+        )
     v = positive_int(name, value)
     return v, v
 

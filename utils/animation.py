@@ -42,7 +42,9 @@ def _frame(fig: Figure) -> PILImage.Image:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="rgba", dpi=GIF_DPI)
     width, height = (int(inches * GIF_DPI) for inches in fig.get_size_inches())
-    rgba = PILImage.frombuffer("RGBA", (width, height), buffer.getbuffer(), "raw", "RGBA", 0, 1)
+    rgba = PILImage.frombuffer(
+        "RGBA", (width, height), buffer.getbuffer(), "raw", "RGBA", 0, 1
+    )
     return rgba.convert("RGB").quantize(256, method=PILImage.Quantize.FASTOCTREE)
 
 

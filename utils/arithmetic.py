@@ -31,7 +31,9 @@ def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
     return (k - 1) * d + 1
 
 
-def same_padding(n: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+def same_padding(
+    n: int, kernel_size: int, stride: int = 1, dilation: int = 1
+) -> tuple[int, int]:
     """Zeros TensorFlow/Keras add before and after an axis for ``padding="same"``.
 
     'same' makes the output length ``ceil(n / s)``. The total padding is the
@@ -127,7 +129,9 @@ def conv_output_size(
     if strict and remainder:
         left_over = "1 position is" if remainder == 1 else f"{remainder} positions are"
         fixes = f"add {s - remainder}"
-        if before + after >= remainder:  # removing zeros is possible only if there are some
+        if (
+            before + after >= remainder
+        ):  # removing zeros is possible only if there are some
             fixes += f" or remove {remainder}"
         raise ValueError(
             f"stride {s} does not divide n + p_before + p_after - k_eff = "
@@ -167,7 +171,9 @@ def _pair(name: str, value: int | tuple[int, int]) -> tuple[int, int]:
     """``(height, width)`` from an int or a pair (values are checked later)."""
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a (height, width) pair; got {value!r}")
+            raise ValueError(
+                f"{name} must be an int or a (height, width) pair; got {value!r}"
+            )
         return value[0], value[1]
     return value, value
 

@@ -118,7 +118,9 @@ def _conv2d_arguments(
     if bias is not None:
         bias = numeric_array("bias", bias, 1, "(filters,)")
         if bias.shape[0] != filters:
-            raise ValueError(f"bias must have shape ({filters},), one per filter; got {bias.shape}")
+            raise ValueError(
+                f"bias must have shape ({filters},), one per filter; got {bias.shape}"
+            )
 
     pads = padding_amounts_2d(x.shape[1:3], (kh, kw), stride, padding, dilation)
     eff_h = effective_kernel_size(kh, dilation[0])

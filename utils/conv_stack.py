@@ -70,7 +70,9 @@ def uniform_conv_stack(
         raise ValueError(f"init must be 'uniform' or 'random'; got {init!r}")
     if activation is not None:
         if not isinstance(activation, str):
-            raise TypeError(f"activation must be None or an activation name; got {activation!r}")
+            raise TypeError(
+                f"activation must be None or an activation name; got {activation!r}"
+            )
         try:
             keras.activations.get(activation)
         except ValueError as error:
@@ -95,7 +97,10 @@ def uniform_conv_stack(
     else:
         rng = np.random.default_rng(seed)
         scale = np.sqrt(2.0 / fan_in)
-        kernels = [(rng.standard_normal(shape) * scale).astype(np.float32) for _ in range(depth)]
+        kernels = [
+            (rng.standard_normal(shape) * scale).astype(np.float32)
+            for _ in range(depth)
+        ]
     # The kernels go in as the layers' initial values: no random draw to overwrite.
     layers = [
         keras.layers.Conv2D(

@@ -119,7 +119,9 @@ def _dense_arguments(
     if bias is not None:
         bias = numeric_array("bias", bias, 1, "(units,)")
         if bias.shape[0] != units:
-            raise ValueError(f"bias must have shape ({units},), one per unit; got {bias.shape}")
+            raise ValueError(
+                f"bias must have shape ({units},), one per unit; got {bias.shape}"
+            )
     if activation is not None and not isinstance(activation, str):
         raise TypeError(f"activation must be one of {ACTIVATIONS}; got {activation!r}")
     if activation not in ACTIVATIONS:

@@ -64,7 +64,9 @@ def _probe_images(
     """``inputs`` checked against the model's ``(height, width, channels)``, or random images."""
     if inputs is not None:
         if input_size is not None:
-            raise ValueError("give input_size or inputs, not both: the images fix the size")
+            raise ValueError(
+                "give input_size or inputs, not both: the images fix the size"
+            )
         images = numeric_array("inputs", inputs, 4, "(batch, height, width, channels)")
         if images.shape[0] == 0:
             raise ValueError("inputs must hold at least one image; got an empty batch")
@@ -72,7 +74,11 @@ def _probe_images(
             raise ValueError("inputs must be finite; it holds NaN or infinity")
         shape, name = tuple(images.shape[1:]), "inputs has images of shape"
     else:
-        size = expected[:2] if input_size is None else positive_pair("input_size", input_size)
+        size = (
+            expected[:2]
+            if input_size is None
+            else positive_pair("input_size", input_size)
+        )
         shape, name = (*size, expected[2]), "input_size gives images of shape"
         if None in shape:
             raise ValueError(
@@ -81,18 +87,24 @@ def _probe_images(
             )
     for axis, (want, got) in enumerate(zip(expected, shape)):
         if want is not None and want != got:
-            raise ValueError(f"{name} {shape} but the model takes {expected} (axis {axis} differs)")
+            raise ValueError(
+                f"{name} {shape} but the model takes {expected} (axis {axis} differs)"
+            )
     if inputs is None:
         images = np.random.default_rng(seed).standard_normal((PROBE_BATCH, *shape))
     return images
 
 
-def _probe_model(model: keras.Model, model_input, layer_name: str | None) -> keras.Model:
+def _probe_model(
+    model: keras.Model, model_input, layer_name: str | None
+) -> keras.Model:
     """``model`` itself, or a model from its input to the output of ``layer_name``."""
     if layer_name is None:
         return model
     if not isinstance(layer_name, str):
-        raise TypeError(f"layer_name must be a layer name (str) or None; got {layer_name!r}")
+        raise TypeError(
+            f"layer_name must be a layer name (str) or None; got {layer_name!r}"
+        )
     try:
         layer = model.get_layer(layer_name)
     except ValueError:
@@ -156,7 +168,9 @@ def centre_gradient(
         target = tf.reduce_sum(out[:, rows // 2, cols // 2, :])
     grad = tape.gradient(target, x)
     if grad is None:
-        raise ValueError("the centre unit does not depend on the input: there is no gradient")
+        raise ValueError(
+            "the centre unit does not depend on the input: there is no gradient"
+        )
     return grad.numpy().astype(np.float64)
 
 
@@ -189,7 +203,9 @@ def erf_map(gradient: np.ndarray, measure: str = "absolute") -> np.ndarray:
     field = per_value.sum(axis=-1).mean(axis=0)
     total = field.sum()
     if not np.isfinite(total):
-        raise ValueError("the gradient overflowed (NaN or infinity); scale the weights down")
+        raise ValueError(
+            "the gradient overflowed (NaN or infinity); scale the weights down"
+        )
     if total == 0:
         raise ValueError(
             "the gradient of the centre unit is zero at every input pixel (dead ReLUs?): "
@@ -216,5 +232,7 @@ def effective_receptive_field(
     ``measure``). Averaging over several probe images keeps a dead ReLU in one
     of them from hiding the field.
     """
-    gradient = centre_gradient(model, layer_name, input_size=input_size, inputs=inputs, seed=seed)
+    gradient = centre_gradient(
+        model, layer_name, input_size=input_size, inputs=inputs, seed=seed
+    )
     return erf_map(gradient, measure)

@@ -35,7 +35,9 @@ def _mass_map(erf: Any) -> np.ndarray:
     if not np.all(np.isfinite(p)):
         raise ValueError("erf must be finite; it holds NaN or infinity")
     if np.any(p < 0):
-        raise ValueError("erf must be non-negative: it is a distribution of mass over pixels")
+        raise ValueError(
+            "erf must be non-negative: it is a distribution of mass over pixels"
+        )
     total = p.sum()
     if total <= 0:
         raise ValueError("erf must hold some mass; it is zero everywhere")
@@ -76,7 +78,9 @@ def erf_std(erf: np.ndarray) -> tuple[float, float]:
     return float(np.sqrt(vr)), float(np.sqrt(vc))
 
 
-def _gaussian(coords: tuple[np.ndarray, np.ndarray], amplitude, r0, c0, sr, sc) -> np.ndarray:
+def _gaussian(
+    coords: tuple[np.ndarray, np.ndarray], amplitude, r0, c0, sr, sc
+) -> np.ndarray:
     r, c = coords
     return amplitude * np.exp(-0.5 * (((r - r0) / sr) ** 2 + ((c - c0) / sc) ** 2))
 
@@ -107,11 +111,15 @@ def fit_gaussian(erf: np.ndarray) -> dict[str, Any]:
     coords = (rows.ravel(), cols.ravel())
     p0 = [1.0, mr, mc, max(np.sqrt(vr), 0.5), max(np.sqrt(vc), 0.5)]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OptimizeWarning)  # a delta map has no covariance
+        warnings.simplefilter(
+            "ignore", OptimizeWarning
+        )  # a delta map has no covariance
         try:
             popt, _ = curve_fit(_gaussian, coords, scaled.ravel(), p0=p0, maxfev=10_000)
         except RuntimeError as error:
-            raise ValueError(f"the Gaussian fit to erf did not converge: {error}") from error
+            raise ValueError(
+                f"the Gaussian fit to erf did not converge: {error}"
+            ) from error
     amplitude, r0, c0, sr, sc = (float(v) for v in popt)
     fitted = _gaussian((rows, cols), amplitude, r0, c0, sr, sc) * peak
     ss_res = float(((p - fitted) ** 2).sum())

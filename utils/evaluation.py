@@ -28,7 +28,11 @@ def _names(name: str, value: Any) -> tuple[str, ...]:
     """``value`` as a non-empty tuple of strings (one string is allowed too)."""
     if isinstance(value, str):
         value = (value,)
-    if not isinstance(value, Sequence) or not value or not all(isinstance(v, str) for v in value):
+    if (
+        not isinstance(value, Sequence)
+        or not value
+        or not all(isinstance(v, str) for v in value)
+    ):
         raise TypeError(
             f"{name} must be a metric name or a non-empty sequence of them; got {value!r}"
         )
@@ -67,9 +71,15 @@ def plot_learning_curves(
                 f"it has: {', '.join(values) or 'nothing'}"
             )
         if not values[metric]:
-            raise ValueError(f"history has no epochs for {metric!r}: train for at least one epoch")
+            raise ValueError(
+                f"history has no epochs for {metric!r}: train for at least one epoch"
+            )
     fig, axes = plt.subplots(
-        1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False, layout="constrained"
+        1,
+        len(metrics),
+        figsize=(4.2 * len(metrics), 3.2),
+        squeeze=False,
+        layout="constrained",
     )
     axes = axes[0]
     for ax, metric in zip(axes, metrics):
@@ -79,7 +89,14 @@ def plot_learning_curves(
         for label, key, color in curves:
             epochs = np.arange(1, len(values[key]) + 1)
             marker = "o" if len(epochs) <= 30 else None
-            ax.plot(epochs, values[key], marker=marker, markersize=3, color=color, label=label)
+            ax.plot(
+                epochs,
+                values[key],
+                marker=marker,
+                markersize=3,
+                color=color,
+                label=label,
+            )
         ax.set_title(metric.replace("_", " "))
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric.replace("_", " "))
@@ -100,11 +117,15 @@ def _labels_1d(name: str, value: Any) -> np.ndarray:
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of class labels; got shape {array.shape}")
+        raise ValueError(
+            f"{name} must be a 1-D array of class labels; got shape {array.shape}"
+        )
     return array
 
 
-def confusion_counts(y_true: Any, y_pred: Any, labels: Sequence[Any] | None = None) -> np.ndarray:
+def confusion_counts(
+    y_true: Any, y_pred: Any, labels: Sequence[Any] | None = None
+) -> np.ndarray:
     """``counts[i, j]``: how many samples of true class ``labels[i]`` were predicted as ``labels[j]``.
 
     ``labels`` fixes the classes and their order; by default, every label
@@ -123,16 +144,24 @@ def confusion_counts(y_true: Any, y_pred: Any, labels: Sequence[Any] | None = No
     if labels is not None:
         labels = np.asarray(labels)
         if labels.ndim != 1 or len(labels) == 0:
-            raise ValueError(f"labels must be a non-empty 1-D list of classes; got {labels!r}")
+            raise ValueError(
+                f"labels must be a non-empty 1-D list of classes; got {labels!r}"
+            )
         if len(np.unique(labels)) != len(labels):
             raise ValueError(f"labels must not repeat a class; got {labels.tolist()}")
         if not np.isin(y_true, labels).any():
-            raise ValueError("labels must include at least one of the classes in y_true")
+            raise ValueError(
+                "labels must include at least one of the classes in y_true"
+            )
     return confusion_matrix(y_true, y_pred, labels=labels)
 
 
 def plot_confusion_matrix(
-    y_true: Any, y_pred: Any, labels: Sequence[Any] | None = None, *, title: str | None = None
+    y_true: Any,
+    y_pred: Any,
+    labels: Sequence[Any] | None = None,
+    *,
+    title: str | None = None,
 ) -> tuple[Figure, Any]:
     """Draw the confusion matrix of :func:`confusion_counts` with the count written in every cell.
 
@@ -151,7 +180,9 @@ def plot_confusion_matrix(
 
     n = len(classes)
     cell = 0.55 if n <= 12 else max(0.25, 6.6 / n)
-    fig, ax = plt.subplots(figsize=(cell * n + 2.2, cell * n + 1.4), layout="constrained")
+    fig, ax = plt.subplots(
+        figsize=(cell * n + 2.2, cell * n + 1.4), layout="constrained"
+    )
     colormap = plt.get_cmap("Blues")
     norm = plt.Normalize(0.0, max(int(counts.max()), 1))
     image = ax.imshow(counts, cmap=colormap, norm=norm)
@@ -175,6 +206,8 @@ def plot_confusion_matrix(
     fig.colorbar(image, ax=ax, shrink=0.8, label="count")
     if title is None:
         accuracy = np.trace(counts) / max(int(counts.sum()), 1)
-        title = f"confusion matrix: accuracy {accuracy:.3f} on {int(counts.sum())} samples"
+        title = (
+            f"confusion matrix: accuracy {accuracy:.3f} on {int(counts.sum())} samples"
+        )
     ax.set_title(title, fontsize=10)
     return fig, ax

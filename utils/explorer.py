@@ -40,7 +40,9 @@ def _formula(n: int, f: int, s: int, p: int, d: int) -> tuple[str, bool]:
     return f"{symbols} = {numbers} = {size}", True
 
 
-def _explorer_figure(n: int, f: int, s: int, p: int, d: int, pyplot: bool = False) -> Figure:
+def _explorer_figure(
+    n: int, f: int, s: int, p: int, d: int, pyplot: bool = False
+) -> Figure:
     """The first window, and a red dot in the cell where each window starts."""
     g = _geometry(n, f, s, p, d)
     fig, axes, _ = _draw(g, 0, pyplot=pyplot)
@@ -51,7 +53,11 @@ def _explorer_figure(n: int, f: int, s: int, p: int, d: int, pyplot: bool = Fals
 
 
 def explorer_state(
-    n: int = 7, kernel_size: int = 3, stride: int = 2, padding: int = 1, dilation: int = 1
+    n: int = 7,
+    kernel_size: int = 3,
+    stride: int = 2,
+    padding: int = 1,
+    dilation: int = 1,
 ) -> Figure:
     """What :func:`conv_explorer` shows for these slider values, as a static figure.
 
@@ -67,7 +73,11 @@ def explorer_state(
 
 
 def conv_explorer(
-    n: int = 7, kernel_size: int = 3, stride: int = 2, padding: int = 1, dilation: int = 1
+    n: int = 7,
+    kernel_size: int = 3,
+    stride: int = 2,
+    padding: int = 1,
+    dilation: int = 1,
 ) -> VBox:
     """Sliders for ``n, f, s, p, d`` that redraw the geometry and the output size.
 

@@ -35,7 +35,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ._checks import non_negative_int, positive_pair
-from .arithmetic import Padding, conv_output_size, effective_kernel_size, padding_amounts
+from .arithmetic import (
+    Padding,
+    conv_output_size,
+    effective_kernel_size,
+    padding_amounts,
+)
 from .plotting import WINDOW_COLOR
 
 __all__ = ["draw_convolution_geometry"]
@@ -62,7 +67,9 @@ class _Geometry:
     kernel: tuple[int, int]
     stride: tuple[int, int]
     dilation: tuple[int, int]
-    pad: tuple[tuple[int, int], tuple[int, int]]  # (before, after) for rows, then columns
+    pad: tuple[
+        tuple[int, int], tuple[int, int]
+    ]  # (before, after) for rows, then columns
     k_eff: tuple[int, int]
     out: tuple[int, int]
 
@@ -87,15 +94,21 @@ class _Geometry:
                 yield top + a * self.dilation[0], left + b * self.dilation[1]
 
 
-def _geometry(n: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> _Geometry:
+def _geometry(
+    n: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any
+) -> _Geometry:
     """Check the arguments and compute every size with :mod:`utils.arithmetic`."""
     n = positive_pair("n", n)
     kernel = positive_pair("kernel_size", kernel_size)
     stride = positive_pair("stride", stride)
     dilation = positive_pair("dilation", dilation)
     axes = range(2)
-    pad = tuple(padding_amounts(n[a], kernel[a], stride[a], padding, dilation[a]) for a in axes)
-    out = tuple(conv_output_size(n[a], kernel[a], stride[a], padding, dilation[a]) for a in axes)
+    pad = tuple(
+        padding_amounts(n[a], kernel[a], stride[a], padding, dilation[a]) for a in axes
+    )
+    out = tuple(
+        conv_output_size(n[a], kernel[a], stride[a], padding, dilation[a]) for a in axes
+    )
     k_eff = tuple(effective_kernel_size(kernel[a], dilation[a]) for a in axes)
     return _Geometry(n, kernel, stride, dilation, pad, k_eff, out)
 
@@ -114,7 +127,9 @@ def _title(g: _Geometry) -> str:
         f"dilation={_pair_text(g.dilation)}, padding (before, after)={pad}"
     )
     second = f"output {g.out[0]}×{g.out[1]}"
-    if rows == cols and all(v[0] == v[1] for v in (g.n, g.kernel, g.stride, g.dilation)):
+    if rows == cols and all(
+        v[0] == v[1] for v in (g.n, g.kernel, g.stride, g.dilation)
+    ):
         (before, after), k, d, k_eff = rows, g.kernel[0], g.dilation[0], g.k_eff[0]
         second += f":  ⌊({g.n[0]} + {before} + {after} − {k_eff}) / {g.stride[0]}⌋ + 1 = {g.out[0]}"
         if d > 1:
@@ -131,7 +146,9 @@ def _panel_inches(g: _Geometry) -> tuple[tuple[float, float], tuple[float, float
     )
 
 
-def _new_figure(g: _Geometry, title: str, pyplot: bool = True) -> tuple[Figure, Axes, Axes]:
+def _new_figure(
+    g: _Geometry, title: str, pyplot: bool = True
+) -> tuple[Figure, Axes, Axes]:
     """A figure sized so that cells are squares of ``CELL_INCHES`` in both panels.
 
     With ``pyplot=False`` the figure is not registered with pyplot: Jupyter
@@ -146,7 +163,9 @@ def _new_figure(g: _Geometry, title: str, pyplot: bool = True) -> tuple[Figure, 
     suptitle = fig.suptitle(title, fontsize=10, y=1 - 0.08 / height, va="top")
     # Widen the figure when the title is wider than the grids.
     title_w = suptitle.get_window_extent().width / fig.dpi
-    width = max(content_w, title_w + 0.2) + 2 * _SIDE  # + 0.2: text widths vary with dpi
+    width = (
+        max(content_w, title_w + 0.2) + 2 * _SIDE
+    )  # + 0.2: text widths vary with dpi
     fig.set_size_inches(width, height)
     left = (width - content_w) / 2
 
@@ -193,7 +212,9 @@ class _Scene:
             ax.set_aspect("equal")
             ax.axis("off")
         grid = [(r, c) for r in range(ph) for c in range(pw)]
-        inside = [top <= r < top + g.n[0] and left <= c < left + g.n[1] for r, c in grid]
+        inside = [
+            top <= r < top + g.n[0] and left <= c < left + g.n[1] for r, c in grid
+        ]
         ax_in.add_collection(
             _cells(
                 [cell for cell, i in zip(grid, inside) if i],
@@ -215,7 +236,9 @@ class _Scene:
         )
         self.covered = [
             ax_in.add_patch(
-                Rectangle((0, 0), 1, 1, facecolor=WINDOW_COLOR, alpha=0.4, lw=0, gid="covered")
+                Rectangle(
+                    (0, 0), 1, 1, facecolor=WINDOW_COLOR, alpha=0.4, lw=0, gid="covered"
+                )
             )
             for _ in range(g.kernel[0] * g.kernel[1])
         ]
@@ -229,9 +252,13 @@ class _Scene:
         self.window = ax_in.add_patch(
             Rectangle((0, 0), g.k_eff[1], g.k_eff[0], gid="window", **outline)
         )
-        self.outputs = _cells([(i, j) for i in range(oh) for j in range(ow)], gid="output")
+        self.outputs = _cells(
+            [(i, j) for i in range(oh) for j in range(ow)], gid="output"
+        )
         ax_out.add_collection(self.outputs, autolim=False)
-        self.current = ax_out.add_patch(Rectangle((0, 0), 1, 1, gid="current", **outline))
+        self.current = ax_out.add_patch(
+            Rectangle((0, 0), 1, 1, gid="current", **outline)
+        )
         pad = " (dashed: zeros)" if ph * pw > g.n[0] * g.n[1] else ""
         # An explicit y spares matplotlib from placing the titles at every frame.
         ax_in.set_title(f"input {g.n[0]}×{g.n[1]}{pad}", fontsize=9, y=1)
@@ -251,9 +278,13 @@ class _Scene:
             i, j = divmod(step, self.g.out[1])
             self.current.set_xy((j, i))
         done = order < step if visible else np.ones(self.g.steps, bool)
-        face = np.where(done, OUTPUT_DONE, np.where(order == step, OUTPUT_CURRENT, "white"))
+        face = np.where(
+            done, OUTPUT_DONE, np.where(order == step, OUTPUT_CURRENT, "white")
+        )
         self.outputs.set_facecolor(list(face))
-        self.outputs.set_edgecolor([OUTPUT_EDGE if f != "white" else PENDING_EDGE for f in face])
+        self.outputs.set_edgecolor(
+            [OUTPUT_EDGE if f != "white" else PENDING_EDGE for f in face]
+        )
 
 
 def _check_step(g: _Geometry, step: Any) -> int | None:
@@ -268,7 +299,9 @@ def _check_step(g: _Geometry, step: Any) -> int | None:
     return step
 
 
-def _draw(g: _Geometry, step: int | None, pyplot: bool = True) -> tuple[Figure, np.ndarray, _Scene]:
+def _draw(
+    g: _Geometry, step: int | None, pyplot: bool = True
+) -> tuple[Figure, np.ndarray, _Scene]:
     """The figure of :func:`draw_convolution_geometry`, plus its scene for animating."""
     step = _check_step(g, step)
     fig, ax_in, ax_out = _new_figure(g, _title(g), pyplot)

@@ -51,5 +51,7 @@ def load_photo(name: str = "china", *, gray: bool = False) -> np.ndarray:
 def load_photos(names: tuple[str, ...] = PHOTOS, *, gray: bool = False) -> np.ndarray:
     """The photos stacked into a batch ``(len(names), height, width, channels)``."""
     if isinstance(names, str) or len(names) == 0:
-        raise ValueError(f"names must be a non-empty sequence of photo names; got {names!r}")
+        raise ValueError(
+            f"names must be a non-empty sequence of photo names; got {names!r}"
+        )
     return np.stack([load_photo(n, gray=gray) for n in names])

@@ -62,7 +62,9 @@ def conv2d_layer(
     if bias is not None:
         bias = numeric_array("bias", bias, 1, "(filters,)")
         if bias.shape != (filters,):
-            raise ValueError(f"bias must have shape ({filters},), one per filter; got {bias.shape}")
+            raise ValueError(
+                f"bias must have shape ({filters},), one per filter; got {bias.shape}"
+            )
         weights.append(bias.astype("float32"))
     layer = keras.layers.Conv2D(
         filters=filters,
@@ -85,19 +87,25 @@ def apply(layer: keras.layers.Layer | keras.Model, x: np.ndarray) -> np.ndarray:
     ``x`` is cast to float32, the dtype Keras layers compute in by default.
     """
     if not callable(layer) or not isinstance(layer, (keras.layers.Layer, keras.Model)):
-        raise TypeError(f"layer must be a Keras layer or model; got {type(layer).__name__}")
+        raise TypeError(
+            f"layer must be a Keras layer or model; got {type(layer).__name__}"
+        )
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.number):
         raise TypeError(f"x must be a numeric array; got dtype {x.dtype}")
     if x.ndim < 2:
-        raise ValueError(f"x must be a batch with a leading batch axis; got shape {x.shape}")
+        raise ValueError(
+            f"x must be a batch with a leading batch axis; got shape {x.shape}"
+        )
     return keras.ops.convert_to_numpy(layer(x.astype("float32")))
 
 
 def count_params(layer: keras.layers.Layer | keras.Model) -> int:
     """Number of parameters, weights and biases (trainable and not), of a built layer or model."""
     if not isinstance(layer, (keras.layers.Layer, keras.Model)):
-        raise TypeError(f"layer must be a Keras layer or model; got {type(layer).__name__}")
+        raise TypeError(
+            f"layer must be a Keras layer or model; got {type(layer).__name__}"
+        )
     if not layer.built:
         raise ValueError(
             f"layer {layer.name!r} is not built yet, so it has no weights to count: "
@@ -156,14 +164,22 @@ def summary(model: keras.Model) -> str:
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a Keras model; got {type(model).__name__}")
     if not model.built:
-        raise ValueError(f"model {model.name!r} is not built yet: give it a keras.Input first")
+        raise ValueError(
+            f"model {model.name!r} is not built yet: give it a keras.Input first"
+        )
     rows = [("Layer (type)", "Output shape", "Param #")]
     for layer in model.layers:
         try:
             shape = str(tuple(layer.output.shape))
         except (AttributeError, ValueError):
             shape = "?"
-        rows.append((f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params():,}"))
+        rows.append(
+            (
+                f"{layer.name} ({type(layer).__name__})",
+                shape,
+                f"{layer.count_params():,}",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
 
     def line(row: tuple[str, str, str]) -> str:
@@ -202,21 +218,32 @@ def layer_outputs(model: keras.Model, x: Any) -> dict[str, np.ndarray]:
         )
         if not fits:
             layout = (
-                "(batch, " + ", ".join("?" if e is None else str(e) for e in expected[1:]) + ")"
+                "(batch, "
+                + ", ".join("?" if e is None else str(e) for e in expected[1:])
+                + ")"
             )
             raise ValueError(
                 f"x must be a batch of shape {layout} for model {model.name!r}; got shape "
                 f"{x.shape} (one sample needs a batch axis: x[None] or x[i:i + 1])"
             )
         x = x.astype(inputs[0].dtype) if x.dtype != inputs[0].dtype else x
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    layers = [
+        layer
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    ]
     outputs = [layer_output(model, layer) for layer in layers]
     # One input as a tensor, not a one-element list: Keras warns when the structures differ.
-    extractor = keras.Model(inputs=inputs[0] if len(inputs) == 1 else model.inputs, outputs=outputs)
+    extractor = keras.Model(
+        inputs=inputs[0] if len(inputs) == 1 else model.inputs, outputs=outputs
+    )
     values = extractor(x, training=False)
     if len(layers) == 1 and not isinstance(values, (list, tuple)):
         values = [values]
-    return {layer.name: keras.ops.convert_to_numpy(value) for layer, value in zip(layers, values)}
+    return {
+        layer.name: keras.ops.convert_to_numpy(value)
+        for layer, value in zip(layers, values)
+    }
 
 
 def show_layer_outputs(
@@ -251,9 +278,13 @@ def show_layer_outputs(
     if not outputs:
         raise ValueError(f"model {model.name!r} has no layers to show")
 
-    ncols = max([min(v.shape[-1], max_channels) for v in outputs.values() if v.ndim == 4] + [4])
+    ncols = max(
+        [min(v.shape[-1], max_channels) for v in outputs.values() if v.ndim == 4] + [4]
+    )
     heights = [1.0 if v.ndim == 4 else 1.25 for v in outputs.values()]
-    fig = plt.figure(figsize=(size * ncols + 2.2, size * sum(heights) + 0.3), layout="constrained")
+    fig = plt.figure(
+        figsize=(size * ncols + 2.2, size * sum(heights) + 0.3), layout="constrained"
+    )
     grid = fig.add_gridspec(len(outputs), ncols, height_ratios=heights)
     rows: list[np.ndarray] = []
     titled: set[int] = set()
@@ -299,7 +330,9 @@ def show_layer_outputs(
             ax.yaxis.tick_right()
             ax.set_xlabel("unit", fontsize=8, labelpad=1)
             axes = [ax]
-        axes[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9, labelpad=8)
+        axes[0].set_ylabel(
+            label, rotation=0, ha="right", va="center", fontsize=9, labelpad=8
+        )
         rows.append(np.array(axes, dtype=object))
     fig.suptitle(f"one input through {model.name!r}, layer by layer", fontsize=10)
     return fig, rows

@@ -34,7 +34,11 @@ def _grid(count: int, ncols: int, size: float) -> tuple[Figure, np.ndarray]:
     """A figure with ``count`` image axes in rows of ``ncols``; spare axes hidden."""
     nrows = math.ceil(count / ncols)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False, layout="constrained"
+        nrows,
+        ncols,
+        figsize=(size * ncols, size * nrows),
+        squeeze=False,
+        layout="constrained",
     )
     for ax in axes.flat[count:]:
         ax.set_visible(False)
@@ -96,11 +100,15 @@ def show_images(
     """
     images = _as_image_list(images)
     if titles is not None and len(titles) != len(images):
-        raise ValueError(f"titles must have one entry per image ({len(images)}); got {len(titles)}")
+        raise ValueError(
+            f"titles must have one entry per image ({len(images)}); got {len(titles)}"
+        )
     ncols = positive_int("ncols", ncols) if ncols is not None else min(len(images), 4)
     aspect = images[0].shape[0] / images[0].shape[1]
     fig, axes = _grid(len(images), ncols, size)
-    fig.set_size_inches(size * ncols, size * aspect * math.ceil(len(images) / ncols) + 0.6)
+    fig.set_size_inches(
+        size * ncols, size * aspect * math.ceil(len(images) / ncols) + 0.6
+    )
     for i, (ax, image) in enumerate(zip(axes.flat, images)):
         if image.ndim == 3:
             ax.imshow(np.clip(image, 0, 1))
@@ -140,7 +148,9 @@ def show_feature_maps(
     ncols = min(positive_int("ncols", ncols), len(channels))
     fig, axes = _grid(len(channels), ncols, size)
     aspect = maps.shape[0] / maps.shape[1]
-    fig.set_size_inches(size * ncols, size * aspect * math.ceil(len(channels) / ncols) + 0.6)
+    fig.set_size_inches(
+        size * ncols, size * aspect * math.ceil(len(channels) / ncols) + 0.6
+    )
     for ax, c in zip(axes.flat, channels):
         low, high = contrast_limits(maps[..., c])
         ax.imshow(maps[..., c], cmap=cmap, vmin=low, vmax=high)
@@ -202,7 +212,11 @@ def show_array(
     ax.set_yticks([])
     if highlight is not None:
         r, c, h, w = highlight
-        ax.add_patch(Rectangle((c - 0.5, r - 0.5), w, h, fill=False, edgecolor=color, linewidth=3))
+        ax.add_patch(
+            Rectangle(
+                (c - 0.5, r - 0.5), w, h, fill=False, edgecolor=color, linewidth=3
+            )
+        )
     if title:
         ax.set_title(title)
     return fig, ax
@@ -231,7 +245,9 @@ def show_convolution_step(
     if oh < 1 or ow < 1:
         raise ValueError(f"kernel {kernel.shape} is larger than x {x.shape}")
     if not (0 <= row < oh and 0 <= col < ow):
-        raise ValueError(f"(row, col) must index the {oh}x{ow} output; got ({row}, {col})")
+        raise ValueError(
+            f"(row, col) must index the {oh}x{ow} output; got ({row}, {col})"
+        )
     top, left = row * stride, col * stride
     window = x[top : top + kh, left : left + kw]
     out = conv2d_loop(x, kernel)[::stride, ::stride]  # stride s keeps every s-th output
@@ -246,8 +262,15 @@ def show_convolution_step(
         gridspec_kw={"width_ratios": [x.shape[1], kw, ow]},
     )
     show_array(x, axes[0], title="input", highlight=(top, left, kh, kw))
-    show_array(kernel, axes[1], title="kernel", cmap="Oranges" if kernel.min() >= 0 else "PuOr_r")
+    show_array(
+        kernel,
+        axes[1],
+        title="kernel",
+        cmap="Oranges" if kernel.min() >= 0 else "PuOr_r",
+    )
     show_array(out, axes[2], title="output", mask=done, highlight=(row, col, 1, 1))
-    terms = " + ".join(f"{_num(a)}·{_num(b)}" for a, b in zip(window.ravel(), kernel.ravel()))
+    terms = " + ".join(
+        f"{_num(a)}·{_num(b)}" for a, b in zip(window.ravel(), kernel.ravel())
+    )
     fig.suptitle(f"output[{row}, {col}] = {terms} = {out[row, col]:g}", fontsize=10)
     return fig, axes

@@ -58,7 +58,9 @@ def _pool_windows(
                 f"the pool is larger than x along its {axis} axis: {error}. "
                 f"Use a smaller pool_size or padding='same'"
             ) from None
-    pads = padding_amounts_2d(x.shape[1:3], pool, stride, padding)  # same_padding's split
+    pads = padding_amounts_2d(
+        x.shape[1:3], pool, stride, padding
+    )  # same_padding's split
 
     # Real cells per window, axis by axis: window i covers the positions
     # [i*s - before, i*s - before + k) of the unpadded axis, clipped to [0, n).
@@ -111,7 +113,9 @@ def max_pool2d_loop(image: np.ndarray, size: int = 2) -> np.ndarray:
     out = np.zeros((image.shape[0] // size, image.shape[1] // size))
     for i in range(out.shape[0]):
         for j in range(out.shape[1]):
-            out[i, j] = image[i * size : (i + 1) * size, j * size : (j + 1) * size].max()
+            out[i, j] = image[
+                i * size : (i + 1) * size, j * size : (j + 1) * size
+            ].max()
     return out
 
 

@@ -140,11 +140,15 @@ class _Walker:
                 continue
             where = f"layer {op.name!r} ({type(op).__name__}) in model {model.name!r}"
             outputs = _as_list(op.output)
-            results = self.call(op, [field_of(x, where) for x in _as_list(op.input)], prefix)
+            results = self.call(
+                op, [field_of(x, where) for x in _as_list(op.input)], prefix
+            )
             if len(results) != len(outputs):
                 raise ValueError(f"{where} has {len(outputs)} outputs")
             tensors.update((id(x), f) for x, f in zip(outputs, results))
-        return [field_of(x, f"the output of model {model.name!r}") for x in model.outputs]
+        return [
+            field_of(x, f"the output of model {model.name!r}") for x in model.outputs
+        ]
 
 
 def _input_field(model: keras.Model, input_size) -> Field:
@@ -222,7 +226,9 @@ def receptive_field_of(
         if row.name == layer_name:
             return row
     names = ", ".join(repr(row.name) for row in rows)
-    raise ValueError(f"model {model.name!r} has no layer named {layer_name!r}; layers: {names}")
+    raise ValueError(
+        f"model {model.name!r} has no layer named {layer_name!r}; layers: {names}"
+    )
 
 
 def input_region(row: RFRow, i: int, j: int) -> tuple[Pair, Pair]:
@@ -246,7 +252,10 @@ def input_region(row: RFRow, i: int, j: int) -> tuple[Pair, Pair]:
             f"layer {row.name!r} is global: its output has one feature, (0, 0); got ({i}, {j})"
         )
     if row.output_size is not None:
-        for name, index, n in (("i", i, row.output_size[0]), ("j", j, row.output_size[1])):
+        for name, index, n in (
+            ("i", i, row.output_size[0]),
+            ("j", j, row.output_size[1]),
+        ):
             if n is not None and index >= n:
                 raise ValueError(
                     f"{name} must be < {n}, the output size of layer {row.name!r}; got {index}"
@@ -256,7 +265,14 @@ def input_region(row: RFRow, i: int, j: int) -> tuple[Pair, Pair]:
     return (top, top + row.size[0] - 1), (left, left + row.size[1] - 1)
 
 
-_COLUMNS = ("layer", "class", "RF size (h, w)", "stride (h, w)", "padding (h, w)", "output (h, w)")
+_COLUMNS = (
+    "layer",
+    "class",
+    "RF size (h, w)",
+    "stride (h, w)",
+    "padding (h, w)",
+    "output (h, w)",
+)
 
 
 def _cells(row: RFRow) -> tuple[str, ...]:
@@ -264,7 +280,9 @@ def _cells(row: RFRow) -> tuple[str, ...]:
         return "(" + ", ".join("?" if v is None else str(v) for v in p) + ")"
 
     output = (
-        "global" if row.is_global else ("?" if row.output_size is None else pair(row.output_size))
+        "global"
+        if row.is_global
+        else ("?" if row.output_size is None else pair(row.output_size))
     )
     return (
         row.name,
@@ -296,4 +314,6 @@ def format_table(rows: Sequence[RFRow]) -> str:
 
     rule = "-" * len(line(_COLUMNS))
     text = "\n".join([line(_COLUMNS), rule, *(line(c) for c in body)])
-    return text.encode("ascii", "replace").decode("ascii")  # plain ASCII, whatever the names
+    return text.encode("ascii", "replace").decode(
+        "ascii"
+    )  # plain ASCII, whatever the names

@@ -56,7 +56,9 @@ class Field:
 # --- Per-axis arithmetic -------------------------------------------------------------------
 
 
-def _same_before(n: int | None, k: int, s: int, d: int, where: str) -> tuple[int, int | None]:
+def _same_before(
+    n: int | None, k: int, s: int, d: int, where: str
+) -> tuple[int, int | None]:
     """``(before, after)`` of 'same' padding, split as TensorFlow does (smaller half before).
 
     The split depends on the input size ``n``. When ``n`` is unknown (``None``),
@@ -83,7 +85,12 @@ def _window_axis(
     field: Field, axis: int, k: int, s: int, d: int, padding: str, where: str
 ) -> tuple[int | None, int, int, int]:
     """``(n_out, r_out, S_out, P_out)`` of a sliding window along one axis of ``field``."""
-    n, r, S, P = field.spatial[axis], field.size[axis], field.stride[axis], field.padding[axis]
+    n, r, S, P = (
+        field.spatial[axis],
+        field.size[axis],
+        field.stride[axis],
+        field.padding[axis],
+    )
     k_eff = effective_kernel_size(k, d)
     if padding == "valid":
         before, after = 0, 0
@@ -140,7 +147,13 @@ def _windowed(layer, field: Field, kernel, dilation, ndim: int) -> Field:
     paddings = ("valid", padding) if ndim == 1 else (padding, padding)
     axes = [
         _window_axis(
-            field, a, int(kernel[a]), int(strides[a]), int(dilation[a]), paddings[a], where
+            field,
+            a,
+            int(kernel[a]),
+            int(strides[a]),
+            int(dilation[a]),
+            paddings[a],
+            where,
         )
         for a in range(2)
     ]
@@ -172,7 +185,9 @@ def _pad_or_crop(ndim: int, sign: int) -> Callable:
     def rule(layer, field: Field) -> Field:
         _check_ndim(layer, field, ndim)
         amounts = layer.padding if sign > 0 else layer.cropping
-        pairs = ((0, 0), tuple(amounts)) if ndim == 1 else tuple(tuple(p) for p in amounts)
+        pairs = (
+            ((0, 0), tuple(amounts)) if ndim == 1 else tuple(tuple(p) for p in amounts)
+        )
         spatial = []
         for n, (before, after) in zip(field.spatial, pairs):
             n_out = None if n is None else n + sign * (before + after)
@@ -209,7 +224,9 @@ def _collapse(field: Field, where: str) -> Field:
             f"{where} makes each output see its whole input, whose size "
             f"{field.spatial} is unknown here. {_NEED_SIZE}"
         )
-    size = tuple(r + (n - 1) * S for r, n, S in zip(field.size, field.spatial, field.stride))
+    size = tuple(
+        r + (n - 1) * S for r, n, S in zip(field.size, field.spatial, field.stride)
+    )
     return Field(size, field.stride, field.padding, None, field.ndim, is_global=True)
 
 
@@ -270,7 +287,9 @@ def _merge(layer, fields: list[Field]) -> Field:
     """
     where = _describe(layer)
     if len({f.ndim for f in fields}) > 1:
-        raise ValueError(f"{where} merges inputs with different numbers of spatial axes")
+        raise ValueError(
+            f"{where} merges inputs with different numbers of spatial axes"
+        )
     spatial = [f for f in fields if not f.is_global]
     if isinstance(layer, keras.layers.Concatenate) and spatial:
         if layer.axis not in (-1, spatial[0].ndim + 1):
@@ -290,13 +309,19 @@ def _merge(layer, fields: list[Field]) -> Field:
             )
         known = {f.spatial for f in fields if None not in f.spatial}
         if len(known) > 1:
-            raise ValueError(f"{where} merges inputs of different spatial sizes: {sorted(known)}")
+            raise ValueError(
+                f"{where} merges inputs of different spatial sizes: {sorted(known)}"
+            )
     padding = tuple(max(f.padding[a] for f in fields) for a in range(2))
-    size = tuple(max(f.size[a] - f.padding[a] for f in fields) + padding[a] for a in range(2))
+    size = tuple(
+        max(f.size[a] - f.padding[a] for f in fields) + padding[a] for a in range(2)
+    )
     first = fields[0]
     if first.is_global:
         return Field(size, first.stride, padding, None, first.ndim, is_global=True)
-    spatial_size = next((f.spatial for f in fields if None not in f.spatial), first.spatial)
+    spatial_size = next(
+        (f.spatial for f in fields if None not in f.spatial), first.spatial
+    )
     return Field(size, first.stride, padding, spatial_size, first.ndim)
 
 
@@ -305,7 +330,9 @@ def _merge(layer, fields: list[Field]) -> Field:
 
 def _layer_classes(*names: str) -> list[type]:
     """The classes of this Keras version among ``names`` (newer ones may be missing)."""
-    return [getattr(keras.layers, name) for name in names if hasattr(keras.layers, name)]
+    return [
+        getattr(keras.layers, name) for name in names if hasattr(keras.layers, name)
+    ]
 
 
 _RULES: dict[type, Callable] = {
@@ -330,7 +357,9 @@ _RULES: dict[type, Callable] = {
         "Dense",  # on a spatial map, Dense acts on the channels of each position
     )
 }
-_RULES.update({cls: _conv(1) for cls in _layer_classes("DepthwiseConv1D", "SeparableConv1D")})
+_RULES.update(
+    {cls: _conv(1) for cls in _layer_classes("DepthwiseConv1D", "SeparableConv1D")}
+)
 _RULES.update(
     {
         keras.layers.Conv1D: _conv(1),
@@ -358,7 +387,9 @@ _RULES.update(
 )
 
 _MERGES = tuple(
-    _layer_classes("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
+    _layer_classes(
+        "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"
+    )
 )
 
 #: The names of the layer classes the calculator knows.

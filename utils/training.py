@@ -29,7 +29,9 @@ def _log_order(keys: Sequence[str]) -> list[str]:
     train = [k for k in keys if not k.startswith("val_")]
     val = [k for k in keys if k.startswith("val_")]
     return [
-        k for group in (train, val) for k in sorted(group, key=lambda k: not k.endswith("loss"))
+        k
+        for group in (train, val)
+        for k in sorted(group, key=lambda k: not k.endswith("loss"))
     ]
 
 
@@ -141,7 +143,9 @@ def fit_quietly(
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a Keras model; got {type(model).__name__}")
-    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
+    if getattr(model, "optimizer", None) is None or not getattr(
+        model, "compiled", True
+    ):
         raise ValueError(
             f"model {model.name!r} is not compiled yet: call model.compile(optimizer, loss, "
             "metrics) before training it"
@@ -149,8 +153,12 @@ def fit_quietly(
     epochs = positive_int("epochs", epochs)
     batch_size = positive_int("batch_size", batch_size)
     logger = EpochLogger(every=every, digits=digits)
-    if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real):
-        raise TypeError(f"validation_split must be a number in [0, 1); got {validation_split!r}")
+    if isinstance(validation_split, bool) or not isinstance(
+        validation_split, numbers.Real
+    ):
+        raise TypeError(
+            f"validation_split must be a number in [0, 1); got {validation_split!r}"
+        )
     if not 0.0 <= validation_split < 1.0:
         raise ValueError(f"validation_split must be in [0, 1); got {validation_split}")
     if validation_split and validation_data is not None:
@@ -165,7 +173,10 @@ def fit_quietly(
             )
             raise TypeError(f"validation_data must be a pair (x_val, y_val); got {got}")
         _check_pair(
-            "validation_data[0]", validation_data[0], "validation_data[1]", validation_data[1]
+            "validation_data[0]",
+            validation_data[0],
+            "validation_data[1]",
+            validation_data[1],
         )
     return model.fit(
         x,
