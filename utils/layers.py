@@ -211,8 +211,8 @@ def layer_outputs(model: keras.Model, x: Any) -> dict[str, np.ndarray]:
     if len(inputs) == 1:
         expected = tuple(inputs[0].shape)
         x = np.asarray(x)
-        if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
-            raise TypeError(f"x must be a numeric array; got dtype {x.dtype}")
+        # Only the dtype is checked here: the shape is checked next, against the model.
+        x = numeric_array("x", x, x.ndim, "")
         fits = x.ndim == len(expected) and all(
             e is None or e == s for e, s in zip(expected[1:], x.shape[1:])
         )
