@@ -32,7 +32,7 @@ CACHE ?= _build/nbval-cache
 VALIDATION_INPUTS ?= $(sort $(wildcard utils/*.py)) constraints.txt conftest.py \
                      tests/nbval_sanitize.cfg pyproject.toml
 # What the rendered book is made of; `make book` rebuilds it when one is newer.
-BOOK_SOURCES := $(wildcard *.md chapters/*.ipynb *.ipynb _ext/*.py) _config.yml _toc.yml \
+BOOK_SOURCES := $(wildcard *.md chapters/*.ipynb *.ipynb _ext/*.py _static/*) _config.yml _toc.yml \
                 references.bib
 
 # nbval in strict mode (never --nbval-lax), in this environment's kernel.
@@ -148,10 +148,11 @@ $(MATHJAX)/tex-chtml.js: $(STAMP)
 	cp -r "$$src/tex-chtml.js" "$$src/input" "$$src/output" "$$src/a11y" "$$src/sre" \
 	    "$$src/ui" $(MATHJAX)/
 
-# Every page of the rendered book in headless Chromium (see tests/test_book_in_browser.py).
+# Every page of the rendered book in headless Chromium (tests/test_book_in_browser.py),
+# and the live figures driven through their settings (the other browser-marked tests).
 browser: $(STAMP)
 	@command -v chromium >/dev/null || $(MAKE) --no-print-directory chromium
-	$(BIN)/python -m pytest tests/test_book_in_browser.py -m browser -p no:cacheprovider
+	$(BIN)/python -m pytest tests -m browser -p no:cacheprovider
 	@echo "Screenshots of every page: $(CURDIR)/_build/screenshots/"
 
 # Debian's Chromium (and a Korean font for the screenshots), when missing.

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import re
 import shutil
 import threading
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
@@ -25,8 +27,10 @@ from tests.test_notebooks import toc_files
 
 pytestmark = pytest.mark.browser
 
-HTML = REPO / "_build" / "html"
-SCREENSHOTS = REPO / "_build" / "screenshots"
+# BOOK_HTML and BOOK_SCREENSHOTS point the tests at another build, for example one
+# made with `jupyter-book build . --path-output /tmp/elsewhere`.
+HTML = Path(os.environ.get("BOOK_HTML", REPO / "_build" / "html"))
+SCREENSHOTS = Path(os.environ.get("BOOK_SCREENSHOTS", REPO / "_build" / "screenshots"))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PAGES = ["intro", *[entry for entry in toc_files() if entry != "intro"]]
 
