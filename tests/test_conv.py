@@ -1,4 +1,5 @@
-"""utils.conv: conv2d against TensorFlow, against chapter 1's loop (conv2d_loop) and SciPy."""
+"""utils.conv: conv2d against TensorFlow, against chapter 1's loop (conv2d_loop) and SciPy;
+conv2d_backward against tf.GradientTape and the definition of a gradient."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import signal
 
 from utils.arithmetic import padding_amounts
-from utils.conv import conv2d, conv2d_loop
+from utils.conv import conv2d, conv2d_backward, conv2d_loop
 
 
 def reference_conv2d(x, kernels, stride, pads, dilation):
@@ -247,3 +248,134 @@ def test_runs_on_a_full_photo_quickly():
     out = conv2d(x, kernels, padding="same")
     assert out.shape == (1, 427, 640, 8)
     assert time.perf_counter() - start < 1.0
+
+
+def tape_gradients(x, kernels, grad_output, stride, pads, dilation):
+    """TensorFlow's gradients of conv2d, padded by tf.pad, by tf.GradientTape.
+
+    tf.nn.convolution, not tf.nn.conv2d: the CPU gradient of tf.nn.conv2d refuses
+    dilation > 1, while tf.nn.convolution dilates by rearranging the input.
+    """
+    x, kernels = tf.constant(x), tf.constant(kernels)
+    with tf.GradientTape() as tape:
+        tape.watch([x, kernels])
+        x_pad = tf.pad(x, [[0, 0], list(pads[0]), list(pads[1]), [0, 0]])
+        y = tf.nn.convolution(x_pad, kernels, stride, "VALID", dilations=dilation)
+    return [g.numpy() for g in tape.gradient(y, [x, kernels], grad_output)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(conv_configs(), st.integers(0, 2**16))
+def test_conv2d_backward_equals_gradient_tape(config, seed):
+    x, kernels, stride, padding, pads, dilation = config
+    y = conv2d(x, kernels, stride=stride, padding=padding, dilation=dilation)
+    grad_output = np.random.default_rng(seed).standard_normal(y.shape)
+    grad_x, grad_kernels = conv2d_backward(
+        x, kernels, grad_output, stride, padding, dilation
+    )
+    expected_x, expected_kernels = tape_gradients(
+        x, kernels, grad_output, stride, pads, dilation
+    )
+    assert grad_x.shape == x.shape and grad_kernels.shape == kernels.shape
+    assert grad_x.dtype == grad_kernels.dtype == np.float64
+    np.testing.assert_allclose(grad_x, expected_x, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(grad_kernels, expected_kernels, rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(conv_configs(allow_stride_with_dilation=True), st.integers(0, 2**16))
+def test_conv2d_backward_is_the_adjoint(config, seed):
+    """Where TensorFlow's CPU refuses (stride and dilation together), use the
+    definition: y is linear in x and in kernels, so for any grad_output g,
+    sum(g * y) = sum(grad_x * x) = sum(grad_kernels * kernels)."""
+    x, kernels, stride, padding, pads, dilation = config
+    y = reference_conv2d(x, kernels, stride, pads, dilation)
+    g = np.random.default_rng(seed).standard_normal(y.shape)
+    grad_x, grad_kernels = conv2d_backward(x, kernels, g, stride, padding, dilation)
+    assert grad_x.shape == x.shape and grad_kernels.shape == kernels.shape
+    np.testing.assert_allclose(np.sum(grad_x * x), np.sum(g * y), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        np.sum(grad_kernels * kernels), np.sum(g * y), rtol=1e-9, atol=1e-9
+    )
+    # and each entry is a derivative: nudging one input value changes sum(g * y) by it
+    r, q = (np.array(x.shape[1:3]) - 1) // 2
+    nudged = x.copy()
+    nudged[0, r, q, 0] += 1.0
+    change = np.sum(g * reference_conv2d(nudged, kernels, stride, pads, dilation))
+    np.testing.assert_allclose(
+        change - np.sum(g * y), grad_x[0, r, q, 0], rtol=1e-9, atol=1e-9
+    )
+
+
+def test_conv2d_backward_by_hand():
+    """1-D in a 2-D array: x = [1, 2, 3, 4], k = [1, 10], y = [21, 32, 43].
+
+    dL/dx[r] = sum_i g[i] * k[r - i]: the full correlation of g with the flipped
+    kernel [10, 1]; dL/dk[u] = sum_i x[i + u] * g[i].
+    """
+    x = np.array([1.0, 2, 3, 4])[None, None, :, None]
+    k = np.array([1.0, 10])[None, :, None, None]
+    np.testing.assert_array_equal(conv2d(x, k)[0, 0, :, 0], [21, 32, 43])
+    g = np.array([1.0, 0, 2])[None, None, :, None]
+    grad_x, grad_k = conv2d_backward(x, k, g)
+    np.testing.assert_array_equal(grad_x[0, 0, :, 0], [1, 10, 2, 20])
+    np.testing.assert_array_equal(grad_k[0, :, 0, 0], [1 + 6, 2 + 8])
+    # stride 2: y = [21, 43], and its gradient lands where those windows were
+    grad_x, grad_k = conv2d_backward(x, k, np.array([1.0, 2])[None, None, :, None], 2)
+    np.testing.assert_array_equal(grad_x[0, 0, :, 0], [1, 10, 2, 20])
+    np.testing.assert_array_equal(grad_k[0, :, 0, 0], [7, 10])
+
+
+def test_conv2d_backward_keeps_float32():
+    x = np.ones((1, 6, 6, 2), np.float32)
+    k = np.ones((3, 3, 2, 4), np.float32)
+    g = np.ones((1, 3, 3, 4), np.float32)
+    grad_x, grad_k = conv2d_backward(x, k, g, stride=2, padding="same")
+    assert grad_x.dtype == grad_k.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (
+            lambda: conv2d_backward(X, K, np.zeros((1, 5, 5, 2))),
+            ValueError,
+            r"grad_output must have the shape of the forward output "
+            r"\(batch, out_height, out_width, filters\) = \(1, 3, 3, 2\); "
+            r"got \(1, 5, 5, 2\)",
+        ),
+        (
+            lambda: conv2d_backward(X, K, np.zeros((1, 3, 3, 2)), padding="same"),
+            ValueError,
+            r"= \(1, 5, 5, 2\); got \(1, 3, 3, 2\)",
+        ),
+        (
+            lambda: conv2d_backward(X, K, np.zeros((1, 3, 3, 2)), stride=2),
+            ValueError,
+            r"= \(1, 2, 2, 2\); got \(1, 3, 3, 2\)",
+        ),
+        (
+            lambda: conv2d_backward(X, K, np.zeros((3, 3, 2))),
+            ValueError,
+            r"grad_output must be a 4-D array",
+        ),
+        (
+            lambda: conv2d_backward(X, K, np.full((1, 3, 3, 2), "a")),
+            TypeError,
+            r"grad_output must be a numeric array",
+        ),
+        (
+            lambda: conv2d_backward(X, np.zeros((3, 3, 1, 2)), np.zeros((1, 3, 3, 2))),
+            ValueError,
+            r"channel mismatch",
+        ),
+        (
+            lambda: conv2d_backward(X, K, np.zeros((1, 3, 3, 2)), stride=0),
+            ValueError,
+            r"stride must be a positive int",
+        ),
+    ],
+)
+def test_conv2d_backward_bad_input_names_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

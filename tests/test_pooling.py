@@ -1,14 +1,23 @@
-"""utils.pooling: max, average and global average pooling against Keras and chapter 4's loop."""
+"""utils.pooling: max, average and global average pooling against Keras and chapter 4's loop;
+their gradients against tf.GradientTape."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from utils.pooling import avg_pool2d, global_avg_pool2d, max_pool2d, max_pool2d_loop
+from utils.pooling import (
+    avg_pool2d,
+    avg_pool2d_backward,
+    global_avg_pool2d,
+    max_pool2d,
+    max_pool2d_backward,
+    max_pool2d_loop,
+)
 
 
 @st.composite
@@ -219,3 +228,135 @@ def test_max_pool2d_on_a_full_feature_map_quickly():
     out = max_pool2d(x)
     assert out.shape == (1, 213, 320, 32)
     assert time.perf_counter() - start < 0.5
+
+
+@st.composite
+def pool_gradient_configs(draw):
+    """Float64 inputs (half of them small integers, so that windows tie), pools that
+    fit, strides below the pool (overlapping windows) or above, 'valid' or 'same'."""
+    pool = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, 5), st.integers(1, 5))))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    h, w = draw(st.integers(pool[0], 12)), draw(st.integers(pool[1], 12))
+    batch, channels = draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    shape = (batch, h, w, channels)
+    if draw(st.booleans()):
+        x = rng.integers(-2, 3, shape).astype(np.float64)
+    else:
+        x = rng.standard_normal(shape)
+    return x, pool, stride, padding, rng
+
+
+def check_pool_gradient(ours, keras_layer, config):
+    x, pool, stride, padding, rng = config
+    layer = keras_layer(
+        pool_size=pool, strides=stride, padding=padding, dtype="float64"
+    )
+    x_tensor = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x_tensor)
+        y = layer(x_tensor)
+    grad_output = rng.standard_normal(y.shape)
+    expected = tape.gradient(y, x_tensor, tf.constant(grad_output)).numpy()
+    actual = ours(x, grad_output, pool, stride, padding)
+    assert actual.shape == x.shape and actual.dtype == np.float64
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-12)
+    overlap = stride is not None and (stride[0] < pool[0] or stride[1] < pool[1])
+    event("overlapping windows" if overlap else "windows apart")
+
+
+@settings(max_examples=300, deadline=None)
+@given(pool_gradient_configs())
+def test_max_pool2d_backward_equals_gradient_tape(config):
+    check_pool_gradient(max_pool2d_backward, keras.layers.MaxPool2D, config)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pool_gradient_configs())
+def test_avg_pool2d_backward_equals_gradient_tape(config):
+    check_pool_gradient(avg_pool2d_backward, keras.layers.AveragePooling2D, config)
+
+
+def test_max_pool2d_backward_by_hand():
+    """Ties go to the first maximum in row-major order; overlapping windows add up."""
+    x = np.array([[1, 5, 5, 0], [5, 2, 5, 1], [0, 5, 5, 3], [1, 1, 3, 3.0]])
+    x = x[None, :, :, None]
+    ones = np.ones((1, 2, 2, 1))
+    np.testing.assert_array_equal(
+        max_pool2d_backward(x, ones)[0, :, :, 0],
+        [[0, 1, 1, 0], [0, 0, 0, 0], [0, 1, 1, 0], [0, 0, 0, 0]],
+    )
+    # 3x3 windows at stride 1: the top-left two windows both pick (0, 1)
+    np.testing.assert_array_equal(
+        max_pool2d_backward(x, ones, 3, 1)[0, :, :, 0],
+        [[0, 2, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
+    )
+    # 'same' padding with negative values: a padded cell never wins
+    grad = max_pool2d_backward(-np.ones((1, 3, 3, 1)), ones, 2, 2, "same")
+    np.testing.assert_array_equal(grad[0, :, :, 0], [[1, 0, 1], [0, 0, 0], [1, 0, 1]])
+
+
+def test_avg_pool2d_backward_by_hand():
+    """Each real cell of a window gets grad / (its real cells): 1/4, 1/2, 1/2, 1."""
+    grad = avg_pool2d_backward(
+        np.zeros((1, 3, 3, 1)), np.ones((1, 2, 2, 1)), 2, 2, "same"
+    )
+    np.testing.assert_array_equal(
+        grad[0, :, :, 0], [[0.25, 0.25, 0.5], [0.25, 0.25, 0.5], [0.5, 0.5, 1]]
+    )
+    # overlapping 2x2 windows at stride 1 on 3x3: the centre is in all four
+    grad = avg_pool2d_backward(np.zeros((1, 3, 3, 1)), np.ones((1, 2, 2, 1)), 2, 1)
+    np.testing.assert_array_equal(
+        grad[0, :, :, 0] * 4, [[1, 2, 1], [2, 4, 2], [1, 2, 1]]
+    )
+
+
+@pytest.mark.parametrize("backward", [max_pool2d_backward, avg_pool2d_backward])
+def test_pool_backward_keeps_float32(backward):
+    x = np.ones((1, 4, 4, 2), np.float32)
+    assert backward(x, np.ones((1, 2, 2, 2), np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (
+            lambda: max_pool2d_backward(P, np.zeros((1, 4, 5, 2))),
+            ValueError,
+            r"grad_output must have the shape of the forward output "
+            r"\(batch, out_height, out_width, channels\) = \(1, 2, 2, 2\); "
+            r"got \(1, 4, 5, 2\)",
+        ),
+        (
+            lambda: avg_pool2d_backward(P, np.zeros((1, 2, 2, 2)), 2, 1, "same"),
+            ValueError,
+            r"= \(1, 4, 5, 2\); got \(1, 2, 2, 2\)",
+        ),
+        (
+            lambda: max_pool2d_backward(P, np.zeros((2, 2, 2))),
+            ValueError,
+            r"grad_output must be a 4-D array",
+        ),
+        (
+            lambda: max_pool2d_backward(
+                np.full((1, 4, 5, 2), np.nan), np.zeros((1, 2, 2, 2))
+            ),
+            ValueError,
+            r"x must be finite",
+        ),
+        (
+            lambda: avg_pool2d_backward(P, np.zeros((1, 2, 2, 2)), padding="full"),
+            ValueError,
+            r"padding must be 'valid' or 'same'",
+        ),
+        (
+            lambda: max_pool2d_backward(P, np.zeros((1, 2, 2, 2)), 5),
+            ValueError,
+            r"height axis.*pool_size does not fit",
+        ),
+    ],
+)
+def test_pool_backward_bad_input_names_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -6,7 +6,10 @@
   NHWC batches, as Keras ``MaxPooling2D`` and ``AveragePooling2D``, including
   'same' padding, whose padded cells are ignored;
 - :func:`global_avg_pool2d`: the mean of each channel, as Keras
-  ``GlobalAveragePooling2D``.
+  ``GlobalAveragePooling2D``;
+- :func:`max_pool2d_backward` and :func:`avg_pool2d_backward`: their
+  gradients with respect to ``x`` (the chapter on gradients), as
+  ``tf.GradientTape`` computes them.
 """
 
 from __future__ import annotations
@@ -18,9 +21,16 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import numeric_array, positive_pair
 from .arithmetic import padding_amounts_2d, pool_output_size
-from .conv import NHWC
+from .conv import NHWC, _grad_output_array
 
-__all__ = ["avg_pool2d", "global_avg_pool2d", "max_pool2d", "max_pool2d_loop"]
+__all__ = [
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "global_avg_pool2d",
+    "max_pool2d",
+    "max_pool2d_backward",
+    "max_pool2d_loop",
+]
 
 POOL_PADDINGS = ("valid", "same")
 
@@ -203,3 +213,89 @@ def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
         raise ValueError(f"x must have at least one pixel; got shape {x.shape}")
     dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
     return x.mean(axis=(1, 2), dtype=np.promote_types(dtype, np.float32)).astype(dtype)
+
+
+def max_pool2d_backward(
+    x: np.ndarray,
+    grad_output: np.ndarray,
+    pool_size: int | tuple[int, int] = 2,
+    stride: int | tuple[int, int] | None = None,
+    padding: str = "valid",
+) -> np.ndarray:
+    """The gradient of a loss with respect to :func:`max_pool2d`'s input.
+
+    ``grad_output[b, i, j, c]`` is dL/dy[b, i, j, c]. Only the winner of each
+    window, the cell that gave ``y[b, i, j, c]``, changes ``y`` when it moves, so
+    the whole of ``grad_output[b, i, j, c]`` goes to it and the other cells get 0::
+
+        dL/dx[b, r, q, c] = sum over the windows (i, j) that (r, q) wins
+                            of grad_output[b, i, j, c]
+
+    Overlapping windows (stride < pool_size) that share a winner add up. A
+    tie goes to the window's first maximum in row-major order (top row first,
+    then left to right), as TensorFlow's CPU kernel picks it; a padded cell
+    never wins. Arguments as in :func:`max_pool2d`; ``grad_output`` has the
+    shape of its output. ``x`` must not hold NaN or infinities, whose maxima
+    are ambiguous. Returns an array of the shape of ``x``.
+    """
+    x = numeric_array("x", x, 4, NHWC)
+    if not np.isfinite(x).all():
+        raise ValueError("x must be finite (no NaN or infinity) to pick each maximum")
+    windows, _ = _pool_windows(x, pool_size, stride, padding, fill=_lowest(x.dtype))
+    grad_output = _grad_output_array(grad_output, windows.shape[:4], "channels")
+    # cells[b, i, j, c, u * pool_w + v]: window (i, j)'s cells in row-major order
+    cells = windows.reshape(*windows.shape[:4], -1)
+    winner = cells.argmax(axis=-1)  # the first maximum, as TensorFlow picks it
+    is_winner = np.arange(cells.shape[-1]) == winner[..., None]
+    share = np.where(is_winner, grad_output[..., None], 0)
+    return _route(share, x.shape, pool_size, stride, padding)
+
+
+def avg_pool2d_backward(
+    x: np.ndarray,
+    grad_output: np.ndarray,
+    pool_size: int | tuple[int, int] = 2,
+    stride: int | tuple[int, int] | None = None,
+    padding: str = "valid",
+) -> np.ndarray:
+    """The gradient of a loss with respect to :func:`avg_pool2d`'s input.
+
+    ``y[b, i, j, c]`` is the mean of the ``N_ij`` real cells of window ``(i, j)``,
+    so each of them gets an equal share of its gradient::
+
+        dL/dx[b, r, q, c] = sum over the windows (i, j) that hold (r, q)
+                            of grad_output[b, i, j, c] / N_ij
+
+    Arguments as in :func:`avg_pool2d`; ``grad_output`` has the shape of its
+    output. Returns an array of the shape of ``x`` (the values of ``x`` do not
+    matter, only its shape).
+    """
+    x = numeric_array("x", x, 4, NHWC)
+    windows, counts = _pool_windows(x, pool_size, stride, padding, fill=0)
+    grad_output = _grad_output_array(grad_output, windows.shape[:4], "channels")
+    each = grad_output / counts[:, :, None].astype(grad_output.dtype)  # a cell's share
+    cells = windows.shape[4] * windows.shape[5]
+    share = np.broadcast_to(each[..., None], (*each.shape, cells))
+    return _route(share, x.shape, pool_size, stride, padding)
+
+
+def _route(
+    share: np.ndarray,
+    shape: tuple[int, ...],
+    pool_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None,
+    padding: str,
+) -> np.ndarray:
+    """Add each window cell's share of the gradient to the pixel of ``x`` it reads.
+
+    ``share[b, i, j, c, u * pool_w + v]`` belongs to cell ``(u, v)`` of window
+    ``(i, j)``. Pooling an array of pixel *numbers* (padded with -1) tells which
+    pixel each cell reads; ``np.bincount`` adds the shares of every pixel,
+    including those of overlapping windows. Shares of padded cells are dropped.
+    """
+    pixel = np.arange(np.prod(shape)).reshape(shape)
+    reads, _ = _pool_windows(pixel, pool_size, stride, padding, fill=-1)
+    reads = reads.reshape(share.shape)
+    real = reads >= 0
+    total = np.bincount(reads[real], weights=share[real], minlength=pixel.size)
+    return total.reshape(shape).astype(share.dtype, copy=False)
