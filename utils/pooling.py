@@ -243,12 +243,12 @@ def max_pool2d_backward(
         raise ValueError("x must be finite (no NaN or infinity) to pick each maximum")
     windows, _ = _pool_windows(x, pool_size, stride, padding, fill=_lowest(x.dtype))
     grad_output = _grad_output_array(grad_output, windows.shape[:4], "channels")
-    # cells[b, i, j, c, u * pool_w + v]: window (i, j)'s cells in row-major order
+    # cells[b, i, j, c, u * pool_w + v]: the cells of window (i, j), row by row
     cells = windows.reshape(*windows.shape[:4], -1)
-    winner = cells.argmax(axis=-1)  # the first maximum, as TensorFlow picks it
-    is_winner = np.arange(cells.shape[-1]) == winner[..., None]
-    share = np.where(is_winner, grad_output[..., None], 0)
-    return _route(share, x.shape, pool_size, stride, padding)
+    winner = cells.argmax(axis=-1)[..., None]  # the first maximum, as in TensorFlow
+    reads = _pixels_read(x.shape, pool_size, stride, padding)
+    winner_pixel = np.take_along_axis(reads, winner, axis=-1)[..., 0]
+    return _add_to_pixels(x.shape, winner_pixel, grad_output)
 
 
 def avg_pool2d_backward(
@@ -274,28 +274,36 @@ def avg_pool2d_backward(
     windows, counts = _pool_windows(x, pool_size, stride, padding, fill=0)
     grad_output = _grad_output_array(grad_output, windows.shape[:4], "channels")
     each = grad_output / counts[:, :, None].astype(grad_output.dtype)  # a cell's share
-    cells = windows.shape[4] * windows.shape[5]
-    share = np.broadcast_to(each[..., None], (*each.shape, cells))
-    return _route(share, x.shape, pool_size, stride, padding)
+    reads = _pixels_read(x.shape, pool_size, stride, padding)
+    share = np.broadcast_to(each[..., None], reads.shape)  # the same for every cell
+    return _add_to_pixels(x.shape, reads, share)
 
 
-def _route(
-    share: np.ndarray,
+def _pixels_read(
     shape: tuple[int, ...],
     pool_size: int | tuple[int, int],
     stride: int | tuple[int, int] | None,
     padding: str,
 ) -> np.ndarray:
-    """Add each window cell's share of the gradient to the pixel of ``x`` it reads.
+    """Which pixel of ``x`` each window cell reads, as a number; -1 for a padded cell.
 
-    ``share[b, i, j, c, u * pool_w + v]`` belongs to cell ``(u, v)`` of window
-    ``(i, j)``. Pooling an array of pixel *numbers* (padded with -1) tells which
-    pixel each cell reads; ``np.bincount`` adds the shares of every pixel,
-    including those of overlapping windows. Shares of padded cells are dropped.
+    Number the pixels of an array of shape ``shape`` in order and pool the
+    numbers: ``reads[b, i, j, c, u * pool_w + v]`` is the number of the pixel
+    that cell ``(u, v)`` of window ``(i, j)`` reads, for channel ``c`` of image ``b``.
     """
     pixel = np.arange(np.prod(shape)).reshape(shape)
     reads, _ = _pool_windows(pixel, pool_size, stride, padding, fill=-1)
-    reads = reads.reshape(share.shape)
+    return reads.reshape(*reads.shape[:4], -1)
+
+
+def _add_to_pixels(
+    shape: tuple[int, ...], reads: np.ndarray, share: np.ndarray
+) -> np.ndarray:
+    """Add each ``share`` to the pixel numbered ``reads`` (same shape), skipping -1.
+
+    ``np.bincount`` adds the shares that land on the same pixel, as those of
+    overlapping windows do. Returns an array of ``shape`` and the dtype of ``share``.
+    """
     real = reads >= 0
-    total = np.bincount(reads[real], weights=share[real], minlength=pixel.size)
+    total = np.bincount(reads[real], weights=share[real], minlength=np.prod(shape))
     return total.reshape(shape).astype(share.dtype, copy=False)
