@@ -401,10 +401,10 @@
           "utils.arithmetic and the book's conv2d compute it, as drawn here."
         : "";
 
-      const settingsText = `A ${x.n}\u00d7${x.n} input with ` +
-        `${plural(a.before, "zero", "zeros")} before and ${a.after} after ` +
-        `(${a.padded}\u00d7${a.padded} padded), a ${f}\u00d7${f} kernel, stride ` +
-        `${x.stride} and dilation ${x.dilation}`;
+      const settingsText = `A ${x.n}\u00d7${x.n} input, a ${f}\u00d7${f} kernel, ` +
+        `stride ${x.stride}, ${plural(a.before, "zero", "zeros")} of padding before ` +
+        `and ${a.after} after (${a.padded}\u00d7${a.padded} padded) and dilation ` +
+        `${x.dilation}`;
       if (!a.fits) {
         const message = `No output: the kernel spans k_eff = ${x.dilation}\u00b7(${f} \u2212 1) + 1 = ` +
           `${a.kEff} cells per axis, but the padded input has only ${x.n} + ${a.before} + ` +
