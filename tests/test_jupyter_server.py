@@ -46,7 +46,8 @@ def free_port() -> int:
 class Server:
     """A ``jupyter lab`` process and a client for its REST API."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, root: Path = REPO) -> None:
+        """``jupyter lab chapters/`` run in ``root`` (the repository, or a copy of it)."""
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -71,7 +72,7 @@ class Server:
                 f"--IdentityProvider.token={self.token}",
                 "--ServerApp.port_retries=0",
             ],
-            cwd=REPO,
+            cwd=root,
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -126,11 +126,9 @@ def lab(tmp_path_factory):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     with pytest.MonkeyPatch.context() as patch:
-        # Server runs `jupyter lab chapters/` in REPO: run it in the copy instead.
-        patch.setattr(jupyter_server, "REPO", work)
         # The kernel draws inline, as a reader's does, not with the tests' Agg backend.
         patch.delenv("MPLBACKEND", raising=False)
-        server = Server(state)
+        server = Server(state, root=work)  # `jupyter lab chapters/` in the copy
     try:
         server.wait_until_up()
         root = server.json("GET", "/api/contents/")
