@@ -2,8 +2,9 @@
 
 The property tests run well over a thousand random configurations (even
 kernels, strides larger than the kernel, dilation, inputs just as large as
-the kernel) through Keras Conv2D, ZeroPadding2D, MaxPool2D, AveragePooling2D
-and tf.nn.conv2d with explicit padding, and through utils.conv.conv2d.
+the kernel) through Keras Conv2D, ZeroPadding2D, MaxPool2D, AveragePooling2D,
+Conv2DTranspose and tf.nn.conv2d with explicit padding, and through
+utils.conv.conv2d.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from utils.arithmetic import (
     pool_output_shape,
     pool_output_size,
     same_padding,
+    transposed_output_size,
 )
 from utils.conv import conv2d
 from utils.layers import apply, conv2d_layer
@@ -247,3 +249,118 @@ def test_two_dimensional_forms():
         ValueError, match=r"kernel_size must be an int or a \(height, width\)"
     ):
         conv_output_shape(5, (3, 3, 3))
+
+
+# --- Transposed convolutions ------------------------------------------------------------
+
+
+def test_transposed_worked_examples():
+    assert transposed_output_size(2, 3, stride=2) == 5  # (2 - 1) * 2 + 3
+    assert transposed_output_size(4, 3, 2, "same") == 8  # n * s
+    assert transposed_output_size(4, 3, 2, "same", output_padding=0) == 7  # 6 + 1 + 0
+    assert transposed_output_size(4, 4, 2, "same", output_padding=1) == 7  # 6 + 0 + 1
+    assert transposed_output_size(4, 1, 3) == 12  # (4 - 1) * 3 + max(1, 3)
+    assert transposed_output_size(4, 3, 2, "valid", output_padding=1) == 10
+    assert transposed_output_size(5, 3, dilation=2) == 9  # 4 + k_eff 5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"n": 0, "kernel_size": 3}, ValueError, "n must be a positive int"),
+        ({"n": 4, "kernel_size": 0}, ValueError, "kernel_size"),
+        ({"n": 4, "kernel_size": 3, "stride": 0}, ValueError, "stride"),
+        (
+            {"n": 4, "kernel_size": 3, "padding": "full"},
+            ValueError,
+            "'valid' or 'same'",
+        ),
+        ({"n": 4, "kernel_size": 3, "padding": 1}, ValueError, "'valid' or 'same'"),
+        (
+            {"n": 4, "kernel_size": 3, "stride": 2, "output_padding": 2},
+            ValueError,
+            "smaller than the stride 2",
+        ),
+        (
+            {"n": 4, "kernel_size": 3, "output_padding": -1},
+            ValueError,
+            "output_padding must be a non-negative int",
+        ),
+        (
+            {"n": 4, "kernel_size": 3, "stride": 2, "output_padding": 1.0},
+            TypeError,
+            "output_padding",
+        ),
+        (
+            {
+                "n": 4,
+                "kernel_size": 2,
+                "stride": 2,
+                "padding": "same",
+                "output_padding": 0,
+            },
+            ValueError,
+            "makes 3 outputs, not n = 4",
+        ),
+    ],
+)
+def test_transposed_bad_input_names_the_argument(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        transposed_output_size(**kwargs)
+
+
+@st.composite
+def transposed_geometries(draw):
+    """Kernels even and odd, strides above the kernel, every output_padding, dilation."""
+    n, k = draw(st.integers(1, 9)), draw(st.integers(1, 6))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    dilation = draw(st.sampled_from([1, 1, 1, 2, 3]))
+    stride = 1 if dilation > 1 else draw(st.integers(1, 5))  # Keras refuses both
+    output_padding = draw(st.sampled_from([None, *range(stride)]))
+    return n, k, stride, padding, output_padding, dilation
+
+
+@settings(max_examples=300, deadline=None)
+@given(transposed_geometries())
+def test_transposed_size_matches_keras_conv2d_transpose(geometry):
+    n, k, s, padding, output_padding, d = geometry
+    # The width is a 1x1 kernel at stride 1 on one pixel: the height is the test.
+    width_padding = None if output_padding is None else (output_padding, 0)
+    layer = keras.layers.Conv2DTranspose(
+        1, (k, 1), (s, 1), padding, output_padding=width_padding, dilation_rate=(d, 1)
+    )
+    x = np.ones((1, n, 1, 1), np.float32)
+    try:
+        size = transposed_output_size(n, k, s, padding, output_padding, d)
+    except ValueError:
+        # Only 'same' with an even kernel span and output_padding=0: TensorFlow refuses.
+        assert padding == "same" and ((k - 1) * d + 1) % 2 == 0 and output_padding == 0
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            layer(x)
+        return
+    if d == 1:
+        assert layer(x).shape[1] == size
+    else:  # TensorFlow's CPU kernel refuses dilation: Keras's own shape arithmetic
+        assert layer.compute_output_shape(x.shape)[1] == size
+    # The transposed convolution goes the convolution's way back: n again.
+    assert conv_output_size(size, k, s, padding, d) == n
+
+
+def test_output_padding_must_be_below_the_stride_in_keras_too():
+    with pytest.raises(ValueError, match="output_padding"):
+        keras.layers.Conv2DTranspose(1, 3, strides=2, output_padding=2)
+    with pytest.raises(ValueError, match="smaller than the stride"):
+        transposed_output_size(4, 3, 2, output_padding=2)
+
+
+def test_tensorflow_refuses_the_size_transposed_output_size_refuses():
+    # 'same', even kernel, output_padding=0: Keras's formula says (4 - 1) * 2 = 6, but
+    # the convolution of 6 makes 3 outputs, so TensorFlow cannot go back from 4.
+    layer = keras.layers.Conv2DTranspose(
+        1, 2, strides=2, padding="same", output_padding=0
+    )
+    assert layer.compute_output_shape((1, 4, 4, 1))[1] == 6
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        layer(np.ones((1, 4, 4, 1), np.float32))
+    with pytest.raises(ValueError, match="output_padding >= 1"):
+        transposed_output_size(4, 2, 2, "same", output_padding=0)

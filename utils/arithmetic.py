@@ -167,6 +167,66 @@ def pool_output_size(
         raise type(error)(str(error).replace("kernel_size", "pool_size")) from None
 
 
+def transposed_output_size(
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: str = "valid",
+    output_padding: int | None = None,
+    dilation: int = 1,
+) -> int:
+    """Output length of a transposed convolution along one axis, as Keras computes it.
+
+    Each of the ``n`` inputs spreads over ``k_eff`` outputs, ``s`` apart
+    (Keras 3, ``compute_conv_transpose_output_shape``)::
+
+        'valid': (n - 1) * s + k_eff + output_padding
+                 (output_padding defaults to max(k_eff, s) - k_eff)
+        'same':  n * s                                      (output_padding None)
+                 (n - 1) * s + k_eff % 2 + output_padding   (otherwise)
+
+    The result is the input length of the convolution with the same
+    ``kernel_size``, ``stride``, ``padding`` and ``dilation`` whose output has
+    length ``n``: the transposed convolution goes that convolution's way
+    backwards. A stride-``s`` convolution maps ``s`` input lengths to one output
+    length; ``output_padding`` (from 0 to ``s - 1``) chooses among them.
+
+    Raises ``ValueError`` when ``output_padding >= stride``, as Keras does, and
+    for ``'same'`` with an even ``k_eff`` and ``output_padding=0``: the formula
+    then gives ``(n - 1) * s``, from which the convolution makes ``n - 1``
+    outputs, not ``n``, so no transposed convolution has that length
+    (TensorFlow refuses to compute it).
+    """
+    n = positive_int("n", n)
+    s = positive_int("stride", stride)
+    k_eff = effective_kernel_size(kernel_size, dilation)
+    name = padding.lower() if isinstance(padding, str) else None
+    if name not in ("valid", "same"):
+        raise ValueError(
+            f"padding must be 'valid' or 'same', as in Keras's Conv2DTranspose; "
+            f"got {padding!r}"
+        )
+    if output_padding is not None:
+        op = non_negative_int("output_padding", output_padding)
+        if op >= s:
+            raise ValueError(
+                f"output_padding must be smaller than the stride {s}; got {op}"
+            )
+    if name == "valid":
+        op = max(k_eff, s) - k_eff if output_padding is None else op
+        return (n - 1) * s + k_eff + op
+    if output_padding is None:
+        return n * s
+    if k_eff % 2 == 0 and op == 0:
+        raise ValueError(
+            f"with padding 'same', an even kernel (covering {k_eff} positions) and "
+            f"output_padding=0 the length would be (n - 1) * s = {(n - 1) * s}, from "
+            f"which the convolution makes {n - 1} outputs, not n = {n}: choose "
+            "output_padding >= 1, or None for n * s"
+        )
+    return (n - 1) * s + k_eff % 2 + op
+
+
 def _pair(name: str, value: int | tuple[int, int]) -> tuple[int, int]:
     """``(height, width)`` from an int or a pair (values are checked later)."""
     if isinstance(value, (tuple, list)):
