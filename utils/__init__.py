@@ -17,7 +17,8 @@ Modules, one per concept:
 - :mod:`utils.plotting`: image grids, feature maps, arrays with their numbers;
 - :mod:`utils.arithmetic`: output sizes and padding amounts;
 - :mod:`utils.conv`, :mod:`utils.pooling`, :mod:`utils.dense`: the layers from scratch
-  in NumPy, each as the chapter's loop and vectorized;
+  in NumPy, each as the chapter's loop and vectorized, with the gradients of
+  convolution and pooling;
 - :mod:`utils.source`: a function's code, shown on a chapter's page;
 - :mod:`utils.layers`: small Keras wrappers (hand-set kernels, summaries, every layer's output);
 - :mod:`utils.geometry`: one step of a convolution, the window on the padded input;
@@ -29,7 +30,12 @@ Modules, one per concept:
 - :mod:`utils.receptive_field_rules`: how each kind of layer changes that field;
 - :mod:`utils.erf`: the effective receptive field, measured by backpropagation;
 - :mod:`utils.erf_stats`: the spread of an effective receptive field, in a few numbers;
-- :mod:`utils.conv_stack`: the stacks of convolutions whose effective field chapter 6 measures.
+- :mod:`utils.conv_stack`: the stacks of convolutions whose effective field the
+  receptive-field chapter measures;
+- :mod:`utils.conv_family`: depthwise, depthwise-separable and transposed convolution
+  from scratch;
+- :mod:`utils.cost`: parameters, multiply-accumulates and activation memory of any
+  Keras model, layer by layer.
 """
 
 from __future__ import annotations
