@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import keras
 
+from ._tables import text_table
 from .layers import layer_output, model_inputs
 
 __all__ = [
@@ -329,32 +330,16 @@ def format_table(rows: Sequence[LayerCost], *, total: bool = True) -> str:
     needed to keep every layer's output at once, as training does.
     """
     rows = _checked_rows(rows)
-    body = [_cells(row) for row in rows]
+    footer = None
     if total:
-        body.append(
-            _cells(
-                LayerCost(
-                    "total",
-                    "",
-                    (),
-                    sum(row.params for row in rows),
-                    sum(row.macs for row in rows),
-                    sum(row.activation_bytes for row in rows),
-                )
+        footer = _cells(
+            LayerCost(
+                "total",
+                "",
+                (),
+                sum(row.params for row in rows),
+                sum(row.macs for row in rows),
+                sum(row.activation_bytes for row in rows),
             )
         )
-    widths = [max(len(c[k]) for c in [_COLUMNS, *body]) for k in range(len(_COLUMNS))]
-
-    def line(cells: Sequence[str]) -> str:
-        left = [f"{c:<{w}}" for c, w in zip(cells[:3], widths[:3])]
-        right = [f"{c:>{w}}" for c, w in zip(cells[3:], widths[3:])]
-        return "  ".join(left + right).rstrip()
-
-    rule = "-" * len(line(_COLUMNS))
-    lines = [line(_COLUMNS), rule, *(line(c) for c in body[: len(rows)])]
-    if total:
-        lines += [rule, line(body[-1])]
-    text = "\n".join(lines)
-    return text.encode("ascii", "replace").decode(
-        "ascii"
-    )  # plain ASCII, whatever the names
+    return text_table(_COLUMNS, [_cells(row) for row in rows], left=3, footer=footer)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import keras
 
 from ._checks import non_negative_int, positive_pair
+from ._tables import text_table
 from .layers import model_inputs
 from .receptive_field_rules import SUPPORTED_LAYERS, Field, Pair, Size, layer_field
 
@@ -304,16 +305,4 @@ def format_table(rows: Sequence[RFRow]) -> str:
     rows = list(rows)
     if not all(isinstance(row, RFRow) for row in rows):
         raise TypeError("rows must be RFRow objects, as returned by receptive_field")
-    body = [_cells(row) for row in rows]
-    widths = [max(len(c[k]) for c in [_COLUMNS, *body]) for k in range(len(_COLUMNS))]
-
-    def line(cells: Sequence[str]) -> str:
-        left = [f"{c:<{w}}" for c, w in zip(cells[:2], widths[:2])]
-        right = [f"{c:>{w}}" for c, w in zip(cells[2:], widths[2:])]
-        return "  ".join(left + right).rstrip()
-
-    rule = "-" * len(line(_COLUMNS))
-    text = "\n".join([line(_COLUMNS), rule, *(line(c) for c in body)])
-    return text.encode("ascii", "replace").decode(
-        "ascii"
-    )  # plain ASCII, whatever the names
+    return text_table(_COLUMNS, [_cells(row) for row in rows], left=2)
