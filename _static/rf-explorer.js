@@ -57,7 +57,7 @@
   }
 
   function layerName(l) {
-    return l === 0 ? "the input" : "conv" + l;
+    return l === 0 ? "the input image" : "conv" + l + "'s output";
   }
 
   /*
@@ -96,9 +96,9 @@
             message:
               "The stack shrinks the input to nothing: conv" + l + "'s kernel covers " +
               "k_eff = (" + layer.k + " " + MINUS + " 1)\u00b7" + layer.d + " + 1 = " +
-              kEff + " positions, but " + layerName(l - 1) + " is only " + n + " \u00d7 " +
-              n + " with 'valid' padding. Make the input larger, or use a smaller " +
-              "kernel, stride or dilation below it, or 'same' padding.",
+              kEff + " positions, but its input (" + layerName(l - 1) + ") is only " + n +
+              " \u00d7 " + n + " and 'valid' padding adds no zeros. Make the input " +
+              "larger, or use a smaller kernel, stride or dilation, or 'same' padding.",
           },
         };
       }
@@ -212,12 +212,6 @@
     return node;
   }
 
-  function svg(tag, attrs) {
-    var node = document.createElementNS(SVG_NS, tag);
-    setAttrs(node, attrs);
-    return node;
-  }
-
   function setAttrs(node, attrs) {
     Object.keys(attrs || {}).forEach(function (key) {
       if (key === "text") node.textContent = attrs[key];
@@ -278,27 +272,32 @@
       self.sizeInput.addEventListener(type, function () {
         if (self.sizeInput.value === self.inputText) return;
         self.inputText = self.sizeInput.value;
-        self.update("keep");
+        self.schedule("keep");
       });
     });
 
     this.tbody = el("tbody");
+    var header = function (text, title) {
+      return el("th", { scope: "col" }, [title ? el("abbr", { title: title, text: text }) : text]);
+    };
     var head = el("tr", {}, [
-      el("th", { scope: "col", text: "layer" }),
-      el("th", { scope: "col", text: "kernel k" }),
-      el("th", { scope: "col", text: "stride s" }),
-      el("th", { scope: "col", text: "dilation d" }),
-      el("th", { scope: "col", text: "padding" }),
-      el("th", { scope: "col", text: "output" }),
-      el("th", { scope: "col", title: "receptive field size", text: "field r" }),
-      el("th", { scope: "col", title: "effective stride", text: "eff. stride S" }),
-      el("th", { scope: "col", title: "effective padding", text: "eff. padding P" }),
+      header("layer"),
+      header("k", "kernel size"),
+      header("s", "stride"),
+      header("d", "dilation"),
+      header("padding"),
+      header("output"),
+      header("r", "receptive field size"),
+      header("S", "effective stride"),
+      header("P", "effective padding"),
       el("th", { scope: "col" }, [el("span", { class: "rf-explorer__sr", text: "remove" })]),
     ]);
     this.table = el("table", { class: "rf-explorer__layers" }, [
       el("caption", {
-        text: "The stack, from the input up: each row is a Conv2D layer with a square kernel. " +
-          "The last three columns are the receptive field of that layer's units.",
+        text:
+          "The stack, from the input up: each row is a Conv2D layer with a square k \u00d7 k " +
+          "kernel, stride s and dilation d. r, S and P are the field size, the effective " +
+          "stride and the effective padding of its units.",
       }),
       el("thead", {}, [head]),
       this.tbody,
@@ -310,7 +309,7 @@
       var key = target.getAttribute("data-field");
       var layer = self.layers[l - 1];
       layer[key] = key === "p" ? target.value : Number(target.value);
-      self.update("keep");
+      self.schedule("keep");
     });
     this.table.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-remove]");
@@ -318,7 +317,10 @@
       var l = Number(button.getAttribute("data-remove"));
       self.layers.splice(l - 1, 1);
       self.buildRows();
-      self.update(self.selection && self.selection.layer === l ? "last" : "shift", l);
+      var sel = self.selection;
+      var removedSelected = sel !== null && sel.layer === l;
+      if (sel && sel.layer > l) sel.layer -= 1; // the same unit, one layer lower
+      self.schedule(removedSelected ? "last" : "keep");
       var next = self.tbody.querySelector("button[data-remove='" + Math.min(l, self.layers.length) + "']");
       (next && !next.disabled ? next : self.addButton).focus();
     });
@@ -329,7 +331,7 @@
       var last = self.layers[self.layers.length - 1];
       self.layers.push({ k: 3, s: 1, d: 1, p: last ? last.p : "valid" });
       self.buildRows();
-      self.update("last");
+      self.schedule("last");
     });
 
     this.message = el("div", { class: "rf-explorer__message", role: "status", "aria-live": "polite" });
@@ -359,9 +361,11 @@
         this.addButton,
       ]),
       this.message,
+      // The maps come before the text that changes as the pointer moves, so that
+      // they never shift under the pointer.
+      this.maps,
       this.summary,
       this.formula,
-      this.maps,
       this.pixel,
       el("p", {
         class: "rf-explorer__note",
@@ -429,11 +433,29 @@
   };
 
   /*
-   * Recompute everything after a change of the stack or the input size. `how` chooses
-   * the unit shown: "last" (the centre of the last layer), "keep" (the same unit,
-   * clamped to its map) or "shift" (layer `removed` was removed below it).
+   * Update once the current event has been handled: several changes made by one script
+   * are drawn once, and a reader's change is drawn before the next frame.
    */
-  Explorer.prototype.update = function (how, removed) {
+  Explorer.prototype.schedule = function (how) {
+    var self = this;
+    if (this.pending) {
+      if (how === "last") this.pending = "last";
+      return;
+    }
+    this.pending = how;
+    queueMicrotask(function () {
+      var pending = self.pending;
+      self.pending = null;
+      self.update(pending);
+    });
+  };
+
+  /*
+   * Recompute everything after a change of the stack or the input size. `how` chooses
+   * the unit shown: "last" (the centre of the last layer) or "keep" (the same unit,
+   * clamped to its map).
+   */
+  Explorer.prototype.update = function (how) {
     var text = this.inputText.trim();
     var size = text === "" ? NaN : Number(text);
     this.maps.textContent = "";
@@ -465,7 +487,6 @@
 
     var rows = result.rows;
     var sel = this.selection;
-    if (how === "shift" && sel && removed < sel.layer) sel = { layer: sel.layer - 1, i: sel.i, j: sel.j };
     if (how === "last" || !sel || sel.layer > rows.length || sel.layer < 1) {
       if (rows.length === 0) {
         this.selection = null;
@@ -516,68 +537,57 @@
       after = Math.max(after, region(row, row.n - 1)[1] - (size - 1));
     });
     var span = size + before + after;
-    var cell = Math.max(4, Math.min(16, Math.floor(240 / span)));
+    var cell = Math.max(4, Math.min(16, Math.floor(220 / span)));
     this.cell = cell;
-    this.margin = before;
     this.mapCells = [];
+    var html = [];
     for (var l = 0; l <= rows.length; l++) {
       var n = l === 0 ? size : rows[l - 1].n;
       var pad = l === 0 ? [before, after] : [0, 0];
-      var total = n + pad[0] + pad[1];
+      var side = (n + pad[0] + pad[1]) * cell + 2;
+      var what = l === 0 ? "input pixel (" : "conv" + l + " unit (";
       var caption =
         l === 0
           ? "input, " + n + " \u00d7 " + n + (before + after ? " (grey: zero padding)" : "")
           : "conv" + l + ", " + n + " \u00d7 " + n;
-      var svgNode = svg("svg", {
-        width: total * cell + 2,
-        height: total * cell + 2,
-        viewBox: "-1 -1 " + (total * cell + 2) + " " + (total * cell + 2),
-        class: "rf-explorer__svg",
-      });
-      var group = svg("g", { transform: "translate(" + pad[0] * cell + " " + pad[0] * cell + ")" });
-      var cells = [];
+      // One string per map: far faster than a DOM call per cell on large inputs.
+      html.push(
+        '<figure class="rf-explorer__map" data-layer="' + l + '">' +
+          '<svg class="rf-explorer__svg" xmlns="' + SVG_NS + '" width="' + side + '" height="' +
+          side + '" viewBox="-1 -1 ' + side + " " + side + '"><g transform="translate(' +
+          pad[0] * cell + " " + pad[0] * cell + ')">'
+      );
       for (var i = -pad[0]; i < n + pad[1]; i++) {
         for (var j = -pad[0]; j < n + pad[1]; j++) {
-          var inside = i >= 0 && j >= 0 && i < n && j < n;
-          var rect = svg("rect", {
-            x: j * cell,
-            y: i * cell,
-            width: cell,
-            height: cell,
-            class: inside ? "rf-cell" : "rf-pad",
-          });
-          if (inside) {
-            rect.setAttribute("data-i", i);
-            rect.setAttribute("data-j", j);
-            rect.setAttribute("data-paths", "0");
-            rect.setAttribute("tabindex", "-1");
-            rect.setAttribute("role", "button");
-            rect.setAttribute(
-              "aria-label",
-              (l === 0 ? "input pixel" : "conv" + l + " unit") + " (" + i + ", " + j + ")"
+          var box = '<rect x="' + j * cell + '" y="' + i * cell + '" width="' + cell + '" height="' + cell + '" ';
+          if (i >= 0 && j >= 0 && i < n && j < n) {
+            html.push(
+              box + 'class="rf-cell" data-i="' + i + '" data-j="' + j + '" data-paths="0" ' +
+                'tabindex="' + (i === 0 && j === 0 ? 0 : -1) + '" role="button" aria-label="' +
+                what + i + ", " + j + ')"/>'
             );
-            cells.push(rect);
+          } else {
+            html.push(box + 'class="rf-pad"/>');
           }
-          group.append(rect);
         }
       }
-      cells[0].setAttribute("tabindex", "0");
-      if (l === 0) {
-        this.fieldBox = svg("rect", { class: "rf-field" });
-        group.append(this.fieldBox);
-      } else {
-        var mark = svg("rect", { class: "rf-unit", width: cell, height: cell, x: -1000, y: -1000 });
-        group.append(mark);
-      }
-      svgNode.append(group);
-      this.mapCells.push({ n: n, cells: cells, mark: l === 0 ? null : mark });
-      this.maps.append(
-        el("figure", { class: "rf-explorer__map", "data-layer": String(l) }, [
-          svgNode,
-          el("figcaption", { text: caption }),
-        ])
+      html.push(
+        (l === 0
+          ? '<rect class="rf-field"/>'
+          : '<rect class="rf-unit" x="-1000" y="-1000" width="' + cell + '" height="' + cell + '"/>') +
+          "</g></svg><figcaption>" + caption + "</figcaption></figure>"
       );
     }
+    this.maps.innerHTML = html.join("");
+    var figures = this.maps.children;
+    for (var m = 0; m < figures.length; m++) {
+      this.mapCells.push({
+        n: m === 0 ? size : rows[m - 1].n,
+        cells: Array.prototype.slice.call(figures[m].querySelectorAll(".rf-cell")),
+        mark: figures[m].querySelector(".rf-unit"),
+      });
+    }
+    this.fieldBox = figures[0].querySelector(".rf-field");
   };
 
   Explorer.prototype.point = function (cell) {
@@ -622,8 +632,8 @@
       }
       if (l === 0) maxInput = max;
       for (var c = 0; c < map.cells.length; c++) {
-        var rect = map.cells[c];
-        var paths = l <= layer ? down[l][Number(rect.getAttribute("data-i"))] * across[l][Number(rect.getAttribute("data-j"))] : 0;
+        var rect = map.cells[c]; // row-major: (i, j) = (c / n, c % n)
+        var paths = l <= layer ? down[l][Math.floor(c / map.n)] * across[l][c % map.n] : 0;
         rect.setAttribute("data-paths", String(paths));
         rect.style.fill = paths > 0 ? colour(0.08 + (0.92 * paths) / max) : "";
       }
