@@ -9,99 +9,19 @@ a full-page screenshot of every page under _build/screenshots/.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
 import re
-import shutil
-import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
 
-from tests.conftest import REPO
+from tests.browser import SCREENSHOTS, blocker, console_recorder
 from tests.test_notebooks import toc_files
 
 pytestmark = pytest.mark.browser
 
-# BOOK_HTML and BOOK_SCREENSHOTS point the tests at another build, for example one
-# made with `jupyter-book build . --path-output /tmp/elsewhere`.
-HTML = Path(os.environ.get("BOOK_HTML", REPO / "_build" / "html"))
-SCREENSHOTS = Path(os.environ.get("BOOK_SCREENSHOTS", REPO / "_build" / "screenshots"))
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PAGES = ["intro", *[entry for entry in toc_files() if entry != "intro"]]
-
-# Chromium flags for a machine with no network and no display.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest's output clean
-        pass
-
-
-@pytest.fixture(scope="module")
-def server():
-    if not (HTML / "index.html").is_file():
-        pytest.fail("_build/html is missing: run `make html` first")
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.fail(
-            "Chromium is not installed: `make browser` installs Debian's chromium"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-def _blocker(server: str, external: list[str]):
-    """A route handler: local requests go through, any other host is recorded and refused."""
-
-    def handle(route):
-        url = route.request.url
-        if url.startswith((server, "data:", "blob:")):
-            route.continue_()
-        else:
-            external.append(url)
-            route.abort()
-
-    return handle
-
-
-def _console_recorder(errors: list[str]):
-    """A console listener that keeps the text of every error message."""
-
-    def record(message):
-        if message.type == "error":
-            errors.append(message.text)
-
-    return record
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +33,8 @@ def visits(server, browser):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         seen = {"console_errors": [], "page_errors": [], "external": []}
-        page.route("**/*", _blocker(server, seen["external"]))
-        page.on("console", _console_recorder(seen["console_errors"]))
+        page.route("**/*", blocker(server, seen["external"]))
+        page.on("console", console_recorder(seen["console_errors"]))
         page.on(
             "pageerror",
             lambda error, errors=seen["page_errors"]: errors.append(str(error)),

@@ -25,13 +25,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from tests.test_book_in_browser import (  # noqa: F401 (browser, server: fixtures)
-    SCREENSHOTS,
-    _blocker,
-    _console_recorder,
-    browser,
-    server,
-)
+from tests.browser import SCREENSHOTS, blocker, console_recorder
 from utils.arithmetic import conv_output_size, effective_kernel_size, padding_amounts
 
 pytestmark = pytest.mark.browser
@@ -213,7 +207,7 @@ OPENED = []  # (context, what it logged) of every page the tests open
 
 
 @pytest.fixture(scope="module")
-def chapter(server, browser):  # noqa: F811 (the imported fixtures)
+def chapter(server, browser):
     """A function that opens a chapter's page and records its errors and requests."""
 
     def open_page(name, **options):
@@ -222,8 +216,8 @@ def chapter(server, browser):  # noqa: F811 (the imported fixtures)
         )
         page = context.new_page()
         seen = {"console_errors": [], "page_errors": [], "external": []}
-        page.route("**/*", _blocker(server, seen["external"]))
-        page.on("console", _console_recorder(seen["console_errors"]))
+        page.route("**/*", blocker(server, seen["external"]))
+        page.on("console", console_recorder(seen["console_errors"]))
         page.on("pageerror", lambda error: seen["page_errors"].append(str(error)))
         page.goto(urljoin(server, f"chapters/{name}.html"), wait_until="load")
         OPENED.append((name, context, seen))

@@ -31,12 +31,8 @@ import nbformat
 import pytest
 
 import tests.test_jupyter_server as jupyter_server
+from tests.browser import SCREENSHOTS, blocker
 from tests.conftest import REPO
-from tests.test_book_in_browser import (  # noqa: F401  (browser is a fixture)
-    SCREENSHOTS,
-    _blocker,
-    browser,
-)
 from tests.test_jupyter_server import Server
 from utils.arithmetic import conv_output_size
 
@@ -158,12 +154,12 @@ def external() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def page(lab, browser, external):  # noqa: F811 (the imported fixture)
+def page(lab, browser, external):
     """JupyterLab in one browser tab, with nothing but the local server to talk to."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(UI_SECONDS * 1000)
-    page.route("**/*", _blocker(lab.base + "/", external))
+    page.route("**/*", blocker(lab.base + "/", external))
     # Websockets (the kernel's channels) bypass routing: record any to another host.
     local = lab.base.replace("http://", "ws://", 1) + "/"
     page.on(

@@ -21,18 +21,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.test_book_in_browser import (  # noqa: F401  (browser and server are fixtures)
-    SCREENSHOTS,
-    _blocker,
-    _console_recorder,
-    browser,
-    server,
-)
+from tests.browser import SCREENSHOTS, blocker, console_recorder
 from utils import receptive_field as rf
 
 pytestmark = pytest.mark.browser
 
-PAGE = "chapters/06_receptive_field.html"
+PAGE = "chapters/07_receptive_field.html"
 ROOT = ".rf-explorer"
 STILL = ".tag_rf-explorer-still"
 SEED = 13
@@ -174,13 +168,13 @@ def random_stack(rng: random.Random):
 
 
 @pytest.fixture
-def explorer(server, browser):  # noqa: F811
+def explorer(server, browser):
     """Chapter 6 in a fresh page: (page, the explorer's root, what went wrong)."""
     context = browser.new_context(viewport={"width": 1280, "height": 2000})
     page = context.new_page()
     seen = {"console_errors": [], "page_errors": [], "external": []}
-    page.route("**/*", _blocker(server, seen["external"]))
-    page.on("console", _console_recorder(seen["console_errors"]))
+    page.route("**/*", blocker(server, seen["external"]))
+    page.on("console", console_recorder(seen["console_errors"]))
     page.on("pageerror", lambda error: seen["page_errors"].append(str(error)))
     page.goto(urljoin(server, PAGE), wait_until="load")
     root = page.locator(ROOT)
@@ -534,8 +528,8 @@ def test_layers_can_be_added_and_removed_within_limits(explorer):
 
 def test_still_picture_for_print_and_without_javascript(
     explorer,
-    browser,  # noqa: F811
-    server,  # noqa: F811
+    browser,
+    server,
 ):
     page, root, seen = explorer
     still = page.locator(STILL)

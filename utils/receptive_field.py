@@ -2,7 +2,7 @@
 
 Araujo, Norris and Sim, "Computing Receptive Fields of Convolutional Neural
 Networks", Distill, 2019 (https://distill.pub/2019/computing-receptive-fields/),
-give the recurrence that chapter 6 derives: per axis, from ``r = 1``, ``S = 1``,
+give the recurrence that the receptive-field chapter derives: per axis, from ``r = 1``, ``S = 1``,
 ``P = 0`` at the input, each layer updates the field size ``r``, the effective
 stride ``S`` and the effective padding ``P``. :mod:`utils.receptive_field_rules`
 holds the rule of each kind of layer; this module walks a model with them.
