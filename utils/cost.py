@@ -8,6 +8,9 @@ layer, from the layer's configuration and the shapes of its input and output:
 - ``macs``: the multiply-accumulates of the forward pass, one per product of
   an input value and a weight, added to a sum;
 - ``activation_bytes``: the size of the layer's output in float32 (4 bytes a value).
+  It depends on how the model is split into layers: a ``Conv2D`` with
+  ``activation="relu"`` writes one output, a ``Conv2D`` followed by
+  ``BatchNormalization`` and ``ReLU`` layers writes three.
 
 With ``P`` the positions of the output (height x width; 1 for a vector),
 ``k_h x k_w`` the kernel, ``C`` input channels, ``F`` filters, ``g`` groups
@@ -20,10 +23,11 @@ and ``M`` the depth multiplier (``+ F`` only with a bias)::
     Dense            params = C F + F                      macs = P C F
     BatchNorm        params = 2 C, + C for each of scale and center;   macs = 0
 
-Conventions, those of the papers whose totals the book compares with: only
-products with a weight count. Biases, batch normalisation (which folds into
-the convolution before it once the network is trained), activations, pooling
-(comparisons or sums, no weights), merges and padding count 0 MACs. A
+Conventions, chosen so that the totals can be compared with the figures the
+papers publish (which do not all state what they count): only products with a
+weight count. Biases, batch normalisation (which folds into the convolution
+before it once the network is trained), activations, pooling (comparisons or
+sums, no weights), merges and padding count 0 MACs. A
 transposed convolution counts every product its scatter computes
 (``P_in`` is the positions of its *input*), including those that 'same'
 padding then crops: as many as the convolution whose gradient it is.
@@ -327,7 +331,9 @@ def format_table(rows: Sequence[LayerCost], *, total: bool = True) -> str:
     Columns: layer, class, output shape (without the batch axis), parameters,
     multiply-accumulates and the output's float32 size in KiB (1,024 bytes).
     The total adds up every column of numbers; its activations are the memory
-    needed to keep every layer's output at once, as training does.
+    needed to keep every layer's output at once. How much of that training keeps
+    depends on the framework and on how the model is split into layers (see
+    ``activation_bytes`` in the module docstring).
     """
     rows = _checked_rows(rows)
     footer = None
