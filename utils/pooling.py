@@ -245,7 +245,7 @@ def max_pool2d_backward(
     grad_output = _grad_output_array(grad_output, windows.shape[:4], "channels")
     # cells[b, i, j, c, u * pool_w + v]: the cells of window (i, j), row by row
     cells = windows.reshape(*windows.shape[:4], -1)
-    winner = cells.argmax(axis=-1)[..., None]  # the first maximum, as in TensorFlow
+    winner = cells.argmax(axis=-1)[..., None]  # first maximum: TensorFlow's CPU rule
     reads = _pixels_read(x.shape, pool_size, stride, padding)
     winner_pixel = np.take_along_axis(reads, winner, axis=-1)[..., 0]
     return _add_to_pixels(x.shape, winner_pixel, grad_output)
@@ -287,9 +287,10 @@ def _pixels_read(
 ) -> np.ndarray:
     """Which pixel of ``x`` each window cell reads, as a number; -1 for a padded cell.
 
-    Number the pixels of an array of shape ``shape`` in order and pool the
-    numbers: ``reads[b, i, j, c, u * pool_w + v]`` is the number of the pixel
-    that cell ``(u, v)`` of window ``(i, j)`` reads, for channel ``c`` of image ``b``.
+    Number the pixels of an array of shape ``shape`` in order and lay out the
+    windows of those numbers: ``reads[b, i, j, c, u * pool_w + v]`` is the number
+    of the pixel that cell ``(u, v)`` of window ``(i, j)`` reads, for channel ``c``
+    of image ``b``.
     """
     pixel = np.arange(np.prod(shape)).reshape(shape)
     reads, _ = _pool_windows(pixel, pool_size, stride, padding, fill=-1)
