@@ -35,6 +35,17 @@ VALIDATION_INPUTS ?= $(sort $(wildcard utils/*.py)) constraints.txt conftest.py 
 BOOK_SOURCES := $(wildcard *.md chapters/*.ipynb *.ipynb _ext/*.py _static/*) _config.yml _toc.yml \
                 references.bib
 
+# The book's public repository, https://github.com/OWNER/NAME, for this build's Colab,
+# Binder, repository and issue buttons: `make book REPOSITORY=...`; `none` names none.
+# Empty: repository.url of _config.yml, else git's origin when it is on GitHub.
+# `make repository REPOSITORY=...` writes it into _config.yml and every notebook's
+# Colab setup cell (tools/setup_cells.py).
+REPOSITORY ?=
+# _config.yml with that repository resolved (tools/book_config.py), what the book is
+# built with. Rewritten only when its content changes, so it also rebuilds the book
+# when the repository does.
+BOOK_CONFIG := _build/_config.generated.yml
+
 # nbval in strict mode (never --nbval-lax), in this environment's kernel.
 NBVAL  := $(BIN)/python -m pytest --nbval --nbval-current-env \
           --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
@@ -60,16 +71,19 @@ UV := _build/uv/bin/uv
 MATHJAX := _vendor/mathjax
 
 .PHONY: help env book test lint unit validate validate-cached html browser chromium outputs \
-        notebooks lock bench clean
+        notebooks lock bench clean repository FORCE
 
 help:
 	@echo "make book     validate the notebooks, then render the book to _build/html"
 	@echo "make test     lint, unit tests, notebook validation (twice), strict build, browser test"
 	@echo "make outputs  re-execute notebooks and store their outputs (NB=path for one)"
 	@echo "make bench    time every notebook against a ten-line TensorFlow program, and more"
+	@echo "make repository REPOSITORY=https://github.com/OWNER/NAME"
+	@echo "              name the book's repository: _config.yml and the Colab setup cells"
 	@echo "make lock     regenerate constraints.txt from requirements.txt"
 	@echo "make clean    remove _build (keep .venv)"
 	@echo "PYTHON=...    the Python .venv is made from (3.10 to 3.13), e.g. make test PYTHON=python3.12"
+	@echo "REPOSITORY=.. the repository of this build's launch buttons, e.g. make book REPOSITORY=URL"
 
 env: $(STAMP)
 
@@ -95,9 +109,10 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml Makefile
 book: validate-cached _build/html/index.html
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
-# Only when a source changed: then a strict build from a clean slate, as `make html`.
-_build/html/index.html: $(BOOK_SOURCES) | $(STAMP)
-	@$(MAKE) --no-print-directory html
+# Only when a source or the repository changed: then a strict build from a clean slate,
+# as `make html`.
+_build/html/index.html: $(BOOK_SOURCES) $(BOOK_CONFIG) | $(STAMP) $(MATHJAX)/tex-chtml.js
+	$(build_html)
 
 test: lint unit validate html browser
 	@echo "All checks passed."
@@ -137,9 +152,24 @@ validate-cached: $(STAMP)
 	done
 
 # A strict build from a clean slate, rendering the stored (validated) outputs.
-html: $(STAMP) $(MATHJAX)/tex-chtml.js
-	rm -rf _build/html _build/.doctrees _build/jupyter_execute
-	$(BIN)/jupyter-book build . $(JB_STRICT)
+define build_html
+rm -rf _build/html _build/.doctrees _build/jupyter_execute
+$(BIN)/jupyter-book build . --config $(BOOK_CONFIG) $(JB_STRICT)
+endef
+
+html: $(BOOK_CONFIG) $(MATHJAX)/tex-chtml.js | $(STAMP)
+	$(build_html)
+
+# Always run (FORCE): says which repository the build names, or how to name one.
+$(BOOK_CONFIG): FORCE | $(STAMP)
+	@$(BIN)/python -m tools.book_config --repository "$(REPOSITORY)" --output $@
+
+FORCE:
+
+# Writes REPOSITORY into _config.yml and every notebook's Colab setup cell from it;
+# without REPOSITORY, rewrites the cells from _config.yml as it is.
+repository: $(STAMP)
+	$(BIN)/python -m tools.setup_cells $(if $(REPOSITORY),--repository "$(REPOSITORY)")
 
 $(MATHJAX)/tex-chtml.js: $(STAMP)
 	rm -rf $(MATHJAX) && mkdir -p $(MATHJAX)

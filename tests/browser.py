@@ -3,9 +3,13 @@ watchers. The `server` and `browser` fixtures built on them are in tests/conftes
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import http.server
 import os
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,6 +35,20 @@ CHROMIUM_ARGS = [
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep pytest's output clean
         pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve directory on 127.0.0.1 (a free port) while in the block; yields its URL."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def blocker(server: str, external: list[str]):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import threading
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # figures are drawn, never shown
@@ -34,15 +31,8 @@ def _close_figures():
 def server():
     if not (browser_helpers.HTML / "index.html").is_file():
         pytest.fail("_build/html is missing: run `make html` first")
-    handler = functools.partial(
-        browser_helpers.QuietHandler, directory=str(browser_helpers.HTML)
-    )
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with browser_helpers.serve(browser_helpers.HTML) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,13 @@
 """Hygiene of the chapters, and proof that nbval's strict validation can fail.
 
 _toc.yml is the one list of the book's notebooks, in reading order: the
-Makefile (`make notebooks`), `make bench` and these tests read it. Every
-notebook must be listed in it (and every entry must exist). Every chapter must
-have exactly one H1, import `utils` before TensorFlow/Keras, be executed top
-to bottom with its outputs stored (no errors, nothing on stderr) and load no
-data over the network.
+Makefile (`make notebooks`), `make bench` and these tests read it (tools/toc.py).
+Every notebook must be listed in it (and every entry must exist). Every chapter
+must have exactly one H1, start its code with the Colab setup cell
+(tools/setup_cells.py; tests/test_setup_cells.py checks what it does) and then
+import `utils` before TensorFlow/Keras, be executed top to bottom with its
+outputs stored (no errors, nothing on stderr) and load no data over the network
+(the setup cell installs the book's package in Colab, and only there).
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 from nbval.plugin import get_sanitize_patterns
 
 from tests.conftest import REPO
+from tools.setup_cells import TAGS as SETUP_TAGS
+from tools.setup_cells import is_setup_cell
+from tools.toc import toc_files, toc_notebooks
 
 SANITIZER = REPO / "tests" / "nbval_sanitize.cfg"
 
@@ -43,34 +47,6 @@ NETWORK_LOADERS = {
     ),
     "URLs": re.compile(r"https?://"),
 }
-
-
-def toc_files(root: Path = REPO) -> list[str]:
-    """The `root:` and every `file:` entry of root/_toc.yml, in reading order."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return files
-
-
-def toc_notebooks(root: Path = REPO) -> list[str]:
-    """The entries of root/_toc.yml that are notebooks, as paths from root, in reading order."""
-    paths = [
-        entry if entry.endswith(".ipynb") else f"{entry}.ipynb"
-        for entry in toc_files(root)
-    ]
-    return [path for path in paths if (root / path).is_file()]
 
 
 # The chapters whose hygiene is tested below (running.ipynb is a page about the book).
@@ -239,6 +215,19 @@ class TestNotebook:
         assert len(h1) == 1, f"expected one H1, found {h1}"
         assert h1[0][0] == 0, "the H1 must be in the first cell"
 
+    def test_starts_its_code_with_the_colab_setup_cell_then_imports_utils(self, path):
+        cells = code_cells(read(path))
+        assert is_setup_cell(cells[0]), (
+            "the first code cell must be the Colab setup cell: run `make repository`"
+        )
+        assert set(SETUP_TAGS) <= set(cells[0].metadata.get("tags", [])), (
+            f"the setup cell must be tagged {SETUP_TAGS} (hidden on the page)"
+        )
+        assert not any(is_setup_cell(cell) for cell in cells[1:]), "two setup cells"
+        assert IMPORT_UTILS.search(cells[1].source), (
+            "the cell after the setup cell must import utils"
+        )
+
     def test_imports_utils_before_tensorflow_or_keras(self, path):
         source = "\n".join(cell.source for cell in code_cells(read(path)))
         first_utils = IMPORT_UTILS.search(source)
@@ -268,7 +257,9 @@ class TestNotebook:
                 )
 
     def test_loads_nothing_over_the_network(self, path):
-        source = "\n".join(cell.source for cell in code_cells(read(path)))
+        # The setup cell installs the book's package from its repository, in Colab only.
+        cells = [cell for cell in code_cells(read(path)) if not is_setup_cell(cell)]
+        source = "\n".join(cell.source for cell in cells)
         for what, pattern in NETWORK_LOADERS.items():
             match = pattern.search(source)
             assert match is None, f"{what}: {match.group(0)!r}"
