@@ -143,6 +143,42 @@ def test_nothing_but_the_setting_and_the_setup_cells_repeats_the_url():
         assert "_config.yml" in holders
 
 
+def test_binder_builds_the_locked_environment():
+    """repo2docker reads binder/ alone: the lock and the requirements, on a Python the
+    stored outputs are validated on, with no file that would take precedence."""
+    binder = REPO / "binder"
+    overriding = {
+        "Dockerfile",
+        "environment.yml",
+        "environment.yaml",
+        "Pipfile",
+        "setup.py",
+    }
+    assert not overriding & {p.name for p in binder.iterdir()}
+    lines = (binder / "requirements.txt").read_text().splitlines()
+    assert [line for line in lines if line and not line.startswith("#")] == [
+        "-c ../constraints.txt",
+        "-r ../requirements.txt",
+    ]
+    assert "-e ." in (REPO / "requirements.txt").read_text().splitlines()
+    supported = subprocess.run(
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "--eval=v: ; @echo $(SUPPORTED_PYTHONS)",
+            "v",
+        ],
+        cwd=REPO,
+        env=book_build.make_env(REPO),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    runtime = (binder / "runtime.txt").read_text().strip()
+    assert runtime.removeprefix("python-") in supported, runtime
+
+
 # --- the configuration a build uses ---------------------------------------------------
 
 
