@@ -24,10 +24,12 @@ locked environment. In Colab it installs, with ``pip install --no-deps``:
 Pillow, scikit-learn, IPython and ipywidgets, which are everything ``utils``
 imports. The package's declared dependencies would fight them: on Linux x86_64
 they name ``tensorflow-cpu``, a second TensorFlow next to Colab's ``tensorflow``,
-and ``ipywidgets>=8``, which Colab's pinned 7.x front end does not render
-without extra set-up; myst-nb's own (Sphinx, myst-parser, ...) would upgrade
-Colab's pinned IPython, while ``glue`` needs only IPython, nbformat and docutils,
-all of which Colab has. It takes a few seconds.
+and ``ipywidgets>=8.1`` in place of the 7.7 that Colab pins for its front end;
+myst-nb's own (Sphinx, myst-parser, ...) would upgrade Colab's pinned IPython,
+while ``glue`` needs only IPython, nbformat and docutils, all of which Colab has.
+It takes a few seconds. (Checked against Colab's published package list,
+github.com/googlecolab/backend-info: Python 3.13, TensorFlow 2.20, Keras 3.13,
+ipywidgets 7.7.1, IPython 7.34, docutils and nbformat present, myst-nb absent.)
 
 With no repository named, the cell stops in Colab with one line saying how to
 name one, and outside Colab it still does nothing.
