@@ -42,7 +42,7 @@ BOOK_SOURCES := $(wildcard *.md chapters/*.ipynb *.ipynb _ext/*.py _ext/*/*/* _s
 KO_SRC  := _build/ko-src
 KO_OUT  := _build/ko-out
 KO_HTML := _build/html/ko/index.html
-KO_SOURCES := $(shell find translations -name '*.yml' 2>/dev/null) $(wildcard tools/*.py)
+KO_SOURCES := $(wildcard translations/ko/*.yml translations/ko/*/*.yml tools/*.py)
 
 # The book's public repository, https://github.com/OWNER/NAME, for this build's Colab,
 # Binder, repository and issue buttons: `make book REPOSITORY=...`; `none` names none.

@@ -116,7 +116,9 @@ def test_the_config_is_the_english_builds_in_korean(source):
     assert english["sphinx"]["config"]["editions"] == [
         {"language": "ko", "label": "한국어", "root": "ko/"}
     ]
-    changed = {"language", "editions", "html_extra_path"}
+    assert config["html_theme_options"] == {"search_bar_text": "이 책에서 검색..."}
+    assert korean["sphinx"]["recursive_update"] is True  # merged into the theme's
+    changed = {"language", "editions", "html_extra_path", "html_theme_options"}
     for key, value in english["sphinx"]["config"].items():
         if key not in changed:
             assert config[key] == value, key

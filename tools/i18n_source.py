@@ -19,8 +19,10 @@ the Korean edition, _build/html/ko/:
   (tools/book_config.py) with the Korean title, ``language: ko`` (the pages'
   ``lang``, Sphinx's Korean labels, and the search index: Sphinx has no Korean
   search language and falls back to its default, which splits words at spaces
-  and punctuation), the link back to the English edition (_ext/editions.py) and
-  paths that resolve from _build/ko-src.
+  and punctuation, so 합성곱 finds 합성곱(convolution) and, as a query of three
+  letters or more, 합성곱은 too), a Korean placeholder in the search boxes, the
+  link back to the English edition (_ext/editions.py) and paths that resolve from
+  _build/ko-src.
 
 A unit that is untranslated or outdated keeps its English text, so the edition can
 be built at any time; ``python -m tools.i18n status`` lists what is left.
@@ -39,6 +41,8 @@ from tools import book_config, i18n
 LANGUAGE = "ko"
 # The English edition, seen from the Korean one: _build/html/ko/ is in _build/html/.
 ENGLISH_EDITION = {"language": "en", "label": "English", "root": "../"}
+# The placeholder of the search boxes (Jupyter Book's is "Search this book...").
+SEARCH_BAR_TEXT = "이 책에서 검색..."
 # The file that marks a folder as written here, so that it may be replaced.
 MARKER = ".korean-book-source"
 # The metadata of a code cell that is prose: the unit's key prefix, and where it is.
@@ -93,6 +97,10 @@ def korean_config(repository: str, ko: dict[str, str]) -> dict:
     sphinx = data.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["language"] = LANGUAGE
     sphinx["editions"] = [ENGLISH_EDITION]
+    # Merged into the theme options Jupyter Book derives from the configuration,
+    # rather than replacing them (sphinx.recursive_update).
+    data["sphinx"]["recursive_update"] = True
+    sphinx["html_theme_options"] = {"search_bar_text": SEARCH_BAR_TEXT}
     # MathJax (_vendor) stays where make put it; the other paths are copied.
     sphinx["html_extra_path"] = [
         str(i18n.ROOT / path) for path in sphinx.get("html_extra_path", [])
