@@ -212,7 +212,8 @@ $(MATHJAX)/tex-chtml.js: $(STAMP)
 # Every page of the rendered book in headless Chromium (tests/test_book_in_browser.py),
 # and the live figures driven through their settings (the other browser-marked tests).
 browser: $(STAMP)
-	@command -v chromium >/dev/null || $(MAKE) --no-print-directory chromium
+	@{ command -v chromium && fc-list :lang=ko family | grep -q .; } >/dev/null 2>&1 || \
+	  $(MAKE) --no-print-directory chromium
 	$(BIN)/python -m pytest tests -m browser -p no:cacheprovider
 	@echo "Screenshots of every page: $(CURDIR)/_build/screenshots/"
 

@@ -14,6 +14,7 @@ tests/test_editions_in_browser.py follows those links and searches each edition.
 from __future__ import annotations
 
 import re
+import subprocess
 import urllib.error
 import urllib.request
 from urllib.parse import urldefrag, urljoin, urlparse
@@ -180,6 +181,13 @@ def test_the_korean_pages_are_in_korean(visits):
             "\uac00" <= char <= "\ud7a3" for char in visits[page_name]["text"]
         )
         assert hangul > max(20, 2 * english), page_name
+
+
+def test_a_korean_font_draws_the_korean_screenshots():
+    fonts = subprocess.run(
+        ["fc-list", ":lang=ko", "family"], capture_output=True, text=True, check=False
+    ).stdout
+    assert fonts.strip(), "no Korean font: `make chromium` installs fonts-nanum"
 
 
 def test_the_chapters_have_math_to_render(visits):

@@ -198,9 +198,16 @@ def test_an_edited_english_sentence_is_outdated_on_its_page(book, capsys):
     entry = {e["key"]: e for e in i18n.read_catalogue(CHAPTER)}[key]
     assert entry["ko"].endswith(TRANSLATED) and " this " in entry["en"]
     assert i18n.status(CHAPTER).outdated == [key]
-    # revising it (a new en_sha) makes the page complete again
-    translate_everything(CHAPTER)
+    # revised: a new ko, en_sha emptied; sync records the current English's
+    path = i18n.catalogue_path(CHAPTER)
+    data = yaml.safe_load(path.read_text())
+    (revised,) = [e for e in data["units"] if e["key"] == key]
+    revised["ko"] = revised["en"] + TRANSLATED
+    revised["en_sha"] = ""
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    i18n.sync(CHAPTER)
     assert run_status(capsys)[0] == 0
+    assert key in i18n.translations(CHAPTER)
 
 
 def test_an_edited_block_of_a_markdown_page_is_outdated_too(book, capsys):

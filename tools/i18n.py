@@ -289,12 +289,14 @@ def sync(page: str) -> None:
     A unit's old translation is kept with the entry :func:`matched` gives it: the
     one with its key (a cell, even if its English text changed) or, for an edited
     block of a Markdown page, the one it replaced. The kept translation keeps its
-    old en_sha, so it shows as outdated until it is revised.
+    old en_sha, so it shows as outdated until it is revised: a translator who has
+    revised it empties its en_sha (``en_sha: ''``) and syncs, which records the
+    current English's.
     """
     entries = []
     for unit, previous in matched(page):
         ko = (previous or {}).get("ko") or ""
-        en_sha = previous.get("en_sha", unit.en_sha) if ko else unit.en_sha
+        en_sha = (previous.get("en_sha") or unit.en_sha) if ko else unit.en_sha
         entries.append(
             {
                 "key": unit.key,
