@@ -19,10 +19,10 @@ the Korean edition, _build/html/ko/:
   (tools/book_config.py) with the Korean title, ``language: ko`` (the pages'
   ``lang``, Sphinx's Korean labels, and the search index: Sphinx has no Korean
   search language and falls back to its default, which splits words at spaces
-  and punctuation, so 합성곱 finds 합성곱(convolution) and, as a query of three
-  letters or more, 합성곱은 too), a Korean placeholder in the search boxes, the
-  link back to the English edition (_ext/editions.py) and paths that resolve from
-  _build/ko-src.
+  and punctuation: 합성곱 finds 합성곱(convolution) and 합성곱 계층 but not the
+  word 합성곱은, with its particle; a query of three letters or more that is no
+  word of the index is looked for inside words), a Korean placeholder in the search boxes, the link back to the English
+  edition (_ext/editions.py) and paths that resolve from _build/ko-src.
 
 A unit that is untranslated or outdated keeps its English text, so the edition can
 be built at any time; ``python -m tools.i18n status`` lists what is left.
