@@ -32,8 +32,17 @@ CACHE ?= _build/nbval-cache
 VALIDATION_INPUTS ?= $(sort $(wildcard utils/*.py)) constraints.txt conftest.py \
                      tests/nbval_sanitize.cfg pyproject.toml
 # What the rendered book is made of; `make book` rebuilds it when one is newer.
-BOOK_SOURCES := $(wildcard *.md chapters/*.ipynb *.ipynb _ext/*.py _static/*) _config.yml _toc.yml \
-                references.bib
+BOOK_SOURCES := $(wildcard *.md chapters/*.ipynb *.ipynb _ext/*.py _ext/*/*/* _static/*) _config.yml \
+                _toc.yml references.bib
+
+# The Korean edition: tools/i18n_source.py writes its book source to KO_SRC, from the
+# English notebooks and pages and the translations of their prose (translations/ko/),
+# and it is built from there into _build/html/ko/. `make book` rebuilds it when the
+# English book was rebuilt or a translation or a tool changed.
+KO_SRC  := _build/ko-src
+KO_OUT  := _build/ko-out
+KO_HTML := _build/html/ko/index.html
+KO_SOURCES := $(wildcard translations/ko/*.yml translations/ko/*/*.yml tools/*.py)
 
 # The book's public repository, https://github.com/OWNER/NAME, for this build's Colab,
 # Binder, repository and issue buttons: `make book REPOSITORY=...`; `none` names none.
@@ -70,12 +79,15 @@ UV := _build/uv/bin/uv
 # load into every page).
 MATHJAX := _vendor/mathjax
 
-.PHONY: help env book test lint unit validate validate-cached html browser chromium outputs \
-        notebooks lock bench clean repository FORCE
+.PHONY: help env book test lint translations unit validate validate-cached html browser \
+        chromium outputs notebooks lock bench clean repository FORCE
 
 help:
 	@echo "make book     validate the notebooks, then render the book to _build/html"
-	@echo "make test     lint, unit tests, notebook validation (twice), strict build, browser test"
+	@echo "              and its Korean edition to _build/html/ko"
+	@echo "make test     lint, translations, unit tests, notebook validation (twice), strict"
+	@echo "              build of both editions, browser test"
+	@echo "make translations  untranslated or outdated Korean units, by page (tools/i18n.py)"
 	@echo "make outputs  re-execute notebooks and store their outputs (NB=path for one)"
 	@echo "make bench    time every notebook against a ten-line TensorFlow program, and more"
 	@echo "make repository REPOSITORY=https://github.com/OWNER/NAME"
@@ -106,20 +118,29 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml Makefile
 	  echo '{"ServerApp": {"allow_root": true}}' > $(JUPYTER_SERVER_CONFIG)
 	@touch $@
 
-book: validate-cached _build/html/index.html
-	@echo "The book is at $(CURDIR)/_build/html/index.html"
+book: validate-cached _build/html/index.html $(KO_HTML)
+	@echo "The book is at $(CURDIR)/_build/html/index.html, in Korean at $(CURDIR)/$(KO_HTML)"
 
 # Only when a source or the repository changed: then a strict build from a clean slate,
 # as `make html`.
 _build/html/index.html: $(BOOK_SOURCES) $(BOOK_CONFIG) | $(STAMP) $(MATHJAX)/tex-chtml.js
 	$(build_html)
 
-test: lint unit validate html browser
+# Rebuilt after the English book (which removes it) or when a translation or a tool changed.
+$(KO_HTML): _build/html/index.html $(KO_SOURCES) | $(STAMP)
+	$(build_korean)
+
+test: lint translations unit validate html browser
 	@echo "All checks passed."
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Fails, listing them by page, while any unit of the Korean edition is untranslated,
+# outdated (its English changed since it was translated) or has lost markup.
+translations: $(STAMP)
+	$(BIN)/python -m tools.i18n status
 
 unit: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests -m "not browser" -p no:cacheprovider
@@ -157,8 +178,18 @@ rm -rf _build/html _build/.doctrees _build/jupyter_execute
 $(BIN)/jupyter-book build . --config $(BOOK_CONFIG) $(JB_STRICT)
 endef
 
+# The Korean edition, strictly, from a freshly generated source (untranslated units in
+# English), moved into the English book's _build/html/ko.
+define build_korean
+rm -rf $(KO_OUT) _build/html/ko
+$(BIN)/python -m tools.i18n source --output $(KO_SRC) --repository "$(REPOSITORY)"
+$(BIN)/jupyter-book build $(KO_SRC) --path-output $(KO_OUT) $(JB_STRICT)
+mv $(KO_OUT)/_build/html _build/html/ko
+endef
+
 html: $(BOOK_CONFIG) $(MATHJAX)/tex-chtml.js | $(STAMP)
 	$(build_html)
+	$(build_korean)
 
 # Always run (FORCE): says which repository the build names, or how to name one.
 $(BOOK_CONFIG): FORCE | $(STAMP)
@@ -181,7 +212,8 @@ $(MATHJAX)/tex-chtml.js: $(STAMP)
 # Every page of the rendered book in headless Chromium (tests/test_book_in_browser.py),
 # and the live figures driven through their settings (the other browser-marked tests).
 browser: $(STAMP)
-	@command -v chromium >/dev/null || $(MAKE) --no-print-directory chromium
+	@{ command -v chromium && fc-list :lang=ko family | grep -q .; } >/dev/null 2>&1 || \
+	  $(MAKE) --no-print-directory chromium
 	$(BIN)/python -m pytest tests -m browser -p no:cacheprovider
 	@echo "Screenshots of every page: $(CURDIR)/_build/screenshots/"
 

@@ -1,11 +1,13 @@
 """tools/book_config.py and the Makefile's build: one setting names the repository.
 
-The build tests run the Makefile's own rules (`make html`, and `_build/html/index.html`,
-the rule `make book` rebuilds with) in a sandbox (tests/book_build.py): with the
-fixture repository every notebook page has the exact Colab, Binder, repository,
-issue and download links; with none, no page links to Colab, Binder or GitHub and
-make says in one line how to name one; and the book is rebuilt when, and only when,
-the repository changes.
+The build tests run the Makefile's own rules (`make html`, and `_build/html/index.html`
+and `_build/html/ko/index.html`, the rules `make book` rebuilds the two editions with)
+in a sandbox (tests/book_build.py): with the fixture repository every notebook page
+of both editions has the exact Colab, Binder, repository, issue and download links
+(Colab and Binder open the English notebook, the one in the repository); with none,
+no page links to Colab, Binder or GitHub and make says in one line how to name one;
+the book is rebuilt when, and only when, the repository changes; and the Korean
+edition alone when a translation or a tool changes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ from tools.toc import toc_notebooks
 FIXTURE = "https://github.com/example-org/cnn-book"
 NOTEBOOKS = toc_notebooks()
 BUILD_COMMAND = "jupyter-book build"
+ENGLISH_BUILD = "jupyter-book build . "
+KOREAN_BUILD = "jupyter-book build _build/ko-src "
+# The rules `make book` renders the two editions with.
+HTML_TARGETS = ("_build/html/index.html", "_build/html/ko/index.html")
+EDITIONS = ("", "ko/")
 
 
 # --- the setting and where a build's repository comes from --------------------------
@@ -266,16 +273,25 @@ def builds(tmp_path_factory):
     steps = {"named": book_build.make(folder, "html", f"REPOSITORY={FIXTURE}")}
     named_pages = read_pages(folder)
     downloads = {
-        nb: (folder / "_build" / "html" / "_sources" / nb).is_file() for nb in NOTEBOOKS
+        edition + nb: (folder / "_build" / "html" / edition / "_sources" / nb).is_file()
+        for edition in EDITIONS
+        for nb in NOTEBOOKS
     }
-    target = "_build/html/index.html"
-    steps["named again"] = book_build.make(folder, target, f"REPOSITORY={FIXTURE}")
-    steps["none"] = book_build.make(folder, target)
-    steps["none again"] = book_build.make(folder, target)
+    targets = HTML_TARGETS
+    steps["named again"] = book_build.make(folder, *targets, f"REPOSITORY={FIXTURE}")
+    steps["none"] = book_build.make(folder, *targets)
+    steps["none again"] = book_build.make(folder, *targets)
+    # What would be rebuilt if one source changed (make -W: as if it were newer; -o:
+    # the configuration, which a dry run cannot rewrite, is taken as it is).
+    for changed in ("translations/ko/book.yml", "tools/i18n.py", "intro.md"):
+        steps[changed] = book_build.make(
+            folder, "-n", "-W", changed, "-o", "_build/_config.generated.yml", *targets
+        )
     texts = {
-        nb.replace(".ipynb", ".html"): (
-            folder / "_build" / "html" / nb.replace(".ipynb", ".html")
+        edition + nb.replace(".ipynb", ".html"): (
+            folder / "_build" / "html" / edition / nb.replace(".ipynb", ".html")
         ).read_text()
+        for edition in EDITIONS
         for nb in NOTEBOOKS
     }
     return steps, named_pages, downloads, read_pages(folder), texts
@@ -288,7 +304,9 @@ def test_both_builds_pass_strictly(builds):
         assert result.returncode == 0, (
             f"{name}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
         )
-        assert BUILD_COMMAND in result.stdout and "-W -n" in result.stdout
+        for command in (ENGLISH_BUILD, KOREAN_BUILD):
+            lines = [line for line in result.stdout.splitlines() if command in line]
+            assert len(lines) == 1 and "-W -n --keep-going" in lines[0], lines
 
 
 def test_the_book_is_rebuilt_when_and_only_when_the_repository_changes(builds):
@@ -300,6 +318,21 @@ def test_the_book_is_rebuilt_when_and_only_when_the_repository_changes(builds):
     assert BUILD_COMMAND not in steps["none again"].stdout
 
 
+@pytest.mark.parametrize("changed", ["translations/ko/book.yml", "tools/i18n.py"])
+def test_a_translation_or_a_tool_rebuilds_the_korean_edition_alone(builds, changed):
+    steps, *_ = builds
+    assert steps[changed].returncode == 0, steps[changed].stderr
+    assert KOREAN_BUILD in steps[changed].stdout
+    assert ENGLISH_BUILD not in steps[changed].stdout
+
+
+def test_an_english_page_rebuilds_both_editions(builds):
+    steps, *_ = builds
+    assert steps["intro.md"].returncode == 0, steps["intro.md"].stderr
+    assert ENGLISH_BUILD in steps["intro.md"].stdout
+    assert KOREAN_BUILD in steps["intro.md"].stdout
+
+
 def test_with_none_make_says_in_one_line_how_to_name_one(builds):
     steps, *_ = builds
     for name in ("none", "none again"):
@@ -309,10 +342,11 @@ def test_with_none_make_says_in_one_line_how_to_name_one(builds):
     assert NO_REPOSITORY not in steps["named"].stdout
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_every_notebook_page_launches_the_fixture_repository(builds, notebook):
+def test_every_notebook_page_launches_the_fixture_repository(builds, notebook, edition):
     _, named_pages, downloads, *_ = builds
-    links = named_pages[notebook.replace(".ipynb", ".html")]
+    links = named_pages[edition + notebook.replace(".ipynb", ".html")]
     colab = f"https://colab.research.google.com/github/example-org/cnn-book/blob/main/{notebook}"
     binder = f"https://mybinder.org/v2/gh/example-org/cnn-book/main?urlpath=lab/tree/{notebook}"
     assert links.count(colab) == 1 and links.count(binder) == 1
@@ -322,7 +356,7 @@ def test_every_notebook_page_launches_the_fixture_repository(builds, notebook):
     issues = [h for h in links if h.startswith(f"{FIXTURE}/issues/new?")]
     assert len(issues) == 1
     depth = "../" * notebook.count("/")
-    assert f"{depth}_sources/{notebook}" in links and downloads[notebook]
+    assert f"{depth}_sources/{notebook}" in links and downloads[edition + notebook]
 
 
 def test_only_notebook_pages_have_launch_buttons(builds):
@@ -332,7 +366,11 @@ def test_only_notebook_pages_have_launch_buttons(builds):
         for page, links in named_pages.items()
         if any("colab.research" in h or "mybinder.org" in h for h in links)
     }
-    assert launching == {nb.replace(".ipynb", ".html") for nb in NOTEBOOKS}
+    assert launching == {
+        edition + nb.replace(".ipynb", ".html")
+        for edition in EDITIONS
+        for nb in NOTEBOOKS
+    }
 
 
 def test_with_none_no_page_links_to_colab_binder_or_github(builds):
@@ -345,16 +383,18 @@ def test_with_none_no_page_links_to_colab_binder_or_github(builds):
             if any(s in h for s in ("colab.research", "mybinder.org", "github.com"))
         ]
         assert outside == [], page
-    for notebook in NOTEBOOKS:  # the download button needs no repository
-        depth = "../" * notebook.count("/")
-        assert (
-            f"{depth}_sources/{notebook}"
-            in none_pages[notebook.replace(".ipynb", ".html")]
-        )
+    for edition in EDITIONS:
+        for notebook in NOTEBOOKS:  # the download button needs no repository
+            depth = "../" * notebook.count("/")
+            assert (
+                f"{depth}_sources/{notebook}"
+                in none_pages[edition + notebook.replace(".ipynb", ".html")]
+            )
 
 
 def test_the_setup_cells_are_not_on_the_pages(builds):
     # remove-cell: the page shows the chapter; the downloaded notebook has the cell.
     *_, texts = builds
-    for notebook in NOTEBOOKS:
-        assert "google.colab" not in texts[notebook.replace(".ipynb", ".html")]
+    assert len(texts) == 2 * len(NOTEBOOKS)
+    for page, text in texts.items():
+        assert "google.colab" not in text, page
