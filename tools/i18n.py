@@ -46,7 +46,9 @@ import yaml
 
 from tools.toc import toc_files
 
-ROOT = Path(__file__).resolve().parent.parent
+# absolute(), not resolve(): in a sandbox of links (tests/book_build.py) the book is the
+# folder the command runs in, not the repository the links point to.
+ROOT = Path(__file__).absolute().parent.parent
 CATALOGUES = ROOT / "translations" / "ko"
 FENCE = re.compile(r"^(`{3,}|:{3,})(.*)$")
 # The catalogue of the book's title and part captions (not a page of the toc).
